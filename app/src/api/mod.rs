@@ -1,0 +1,3 @@
+//! Server functions, one file per resource. Each is a thin path: context → `db` → `types`.
+
+pub mod tasks;

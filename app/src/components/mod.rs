@@ -1,0 +1,5 @@
+//! Reusable view pieces.
+
+pub mod chart;
+
+pub use chart::SvgChart;

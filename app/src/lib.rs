@@ -1,0 +1,75 @@
+//! Tasklens web app: Leptos pages, components, charts and the thin server functions behind them.
+//! Built twice: with `ssr` into the server binary and with `hydrate` into the browser's wasm.
+
+pub mod api;
+pub mod components;
+mod error;
+pub mod pages;
+
+pub use error::AppError;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    StaticSegment,
+    components::{A, Route, Router, Routes},
+};
+
+/// Name of the generated JS/WASM/CSS bundle under `/pkg`.
+pub const OUTPUT_NAME: &str = "tasklens";
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="tasklens" href=format!("/pkg/{OUTPUT_NAME}.css") />
+        <Title formatter=|page: String| format!("{page} · Tasklens") />
+        <Router>
+            <header class="topbar">
+                <A href="/" attr:class="brand">
+                    "Tasklens"
+                </A>
+                <span class="tagline">"workflow task analytics"</span>
+            </header>
+            <main>
+                <Routes fallback=pages::NotFound>
+                    <Route path=StaticSegment("") view=pages::OverviewPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// Server-only wiring: the state server functions take from context.
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    /// What every server function needs; provided per request by the server's router.
+    #[derive(Clone, Debug)]
+    pub struct AppContext {
+        pub pool: db::PgPool,
+    }
+
+    /// The request's [`AppContext`], or an internal error when the router did not provide it.
+    pub fn context() -> Result<AppContext, crate::AppError> {
+        leptos::prelude::use_context::<AppContext>()
+            .ok_or_else(|| crate::AppError::Internal("application context missing".into()))
+    }
+}

@@ -1,0 +1,128 @@
+//! `/`: the task overview: a searchable task list with execution counts and a chart.
+//! The search text lives in the URL (`?q=`), so a filtered view is a shareable link.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::query_signal;
+use types::TaskSummary;
+
+use crate::api::tasks::list_tasks;
+use crate::components::{SvgChart, chart::execution_counts_svg};
+
+#[component]
+pub fn OverviewPage() -> impl IntoView {
+    let (query, set_query) = query_signal::<String>("q");
+    let tasks = Resource::new(move || query.get(), list_tasks);
+
+    view! {
+        <Title text="Tasks" />
+        <section class="overview">
+            <div class="overview-head">
+                <h1>"Tasks"</h1>
+                <input
+                    type="search"
+                    name="q"
+                    class="search"
+                    placeholder="Search tasks by key or name"
+                    aria-label="Search tasks"
+                    maxlength="255"
+                    prop:value=move || query.get().unwrap_or_default()
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        set_query.set(if v.trim().is_empty() { None } else { Some(v) });
+                    }
+                />
+            </div>
+            <Transition fallback=|| view! { <p class="loading">"Loading tasks…"</p> }>
+                {move || Suspend::new(async move {
+                    match tasks.await {
+                        Ok(list) => view! { <TaskOverview tasks=list query=query.get_untracked() /> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn TaskOverview(tasks: Vec<TaskSummary>, query: Option<String>) -> impl IntoView {
+    if tasks.is_empty() {
+        return match query {
+            Some(q) => view! {
+                <p class="empty-state" data-testid="no-match">
+                    "No task matches “" {q} "”."
+                </p>
+            }
+            .into_any(),
+            None => view! { <GettingStarted /> }.into_any(),
+        };
+    }
+    let total: u64 = tasks.iter().map(|t| t.total_executions).sum();
+    let chart = match execution_counts_svg(&tasks) {
+        Ok(Some(svg)) => {
+            view! { <SvgChart title="Executions per task".to_owned() svg /> }.into_any()
+        }
+        Ok(None) => view! { <p class="muted">"No executions recorded yet."</p> }.into_any(),
+        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+    };
+    let count = tasks.len();
+    view! {
+        <p class="summary" data-testid="summary">
+            {format!("{count} task{} · {total} executions", if count == 1 { "" } else { "s" })}
+        </p>
+        {chart}
+        <table class="tasks" data-testid="task-table">
+            <thead>
+                <tr>
+                    <th scope="col">"Task"</th>
+                    <th scope="col">"Workflow"</th>
+                    <th scope="col">"Type"</th>
+                    <th scope="col" class="num">"Executions"</th>
+                    <th scope="col" class="num">"Failure rate"</th>
+                    <th scope="col">"Last run (UTC)"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {tasks.into_iter().map(|t| view! { <TaskRow task=t /> }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn TaskRow(task: TaskSummary) -> impl IntoView {
+    let rate = format!("{:.1} %", task.failure_rate() * 100.0);
+    let last = task
+        .last_run
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "never".into());
+    view! {
+        <tr data-testid="task-row">
+            <td>
+                <span class="task-key">{task.task_id}</span>
+                <span class="task-name">{task.task_name}</span>
+            </td>
+            <td>{task.workflow_id}</td>
+            <td>{task.task_type.as_str()}</td>
+            <td class="num" data-testid="executions">{task.total_executions}</td>
+            <td class="num">{rate}</td>
+            <td>{last}</td>
+        </tr>
+    }
+}
+
+#[component]
+fn GettingStarted() -> impl IntoView {
+    view! {
+        <div class="empty-state" data-testid="empty-state">
+            <h2>"No task executions yet"</h2>
+            <p>
+                "Tasklens shows a task once its first execution record arrives. "
+                "Send records to " <code>"POST /api/v1/task-analytics/ingest"</code>
+                " or load a trace file with " <code>"tasklens import FILE"</code> "."
+            </p>
+        </div>
+    }
+}

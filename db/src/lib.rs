@@ -1,0 +1,10 @@
+//! Tasklens persistence. Every SQL statement of the product lives in this crate; callers get
+//! row structs (or `types` values through `From`), never SQL. Long statements sit in `sql/`.
+
+mod error;
+pub mod pool;
+pub mod tasks;
+
+pub use error::DbError;
+pub use pool::{PoolOptions, connect, health, migrate};
+pub use sqlx::PgPool;

@@ -1,0 +1,108 @@
+//! Layered configuration: built-in defaults, then `TASKLENS_*` (and `DATABASE_URL`) environment
+//! variables, then command-line flags. `tasklens --help` lists every setting.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use secrecy::SecretString;
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// PostgreSQL connection URL.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        default_value = "postgres://postgres@127.0.0.1:5432/tasklens",
+        global = true
+    )]
+    pub database_url: SecretString,
+
+    /// Address to listen on (`:0` picks a free port).
+    #[arg(
+        long,
+        env = "TASKLENS_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub addr: SocketAddr,
+
+    /// Folder holding the built site (`pkg/` with the wasm, JS and CSS bundles).
+    #[arg(
+        long,
+        env = "TASKLENS_SITE_ROOT",
+        default_value = "site",
+        global = true
+    )]
+    pub site_root: PathBuf,
+
+    /// Most database connections the server holds.
+    #[arg(
+        long,
+        env = "TASKLENS_DB_MAX_CONNECTIONS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub db_max_connections: u32,
+
+    /// Longest wait for a database connection before answering 503, in milliseconds.
+    #[arg(
+        long,
+        env = "TASKLENS_DB_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 3000,
+        global = true
+    )]
+    pub db_acquire_timeout_ms: u64,
+
+    /// Longest time a single SQL statement may run, in milliseconds.
+    #[arg(
+        long,
+        env = "TASKLENS_DB_STATEMENT_TIMEOUT_MS",
+        default_value_t = 30_000,
+        global = true
+    )]
+    pub db_statement_timeout_ms: u64,
+
+    /// Longest time any HTTP request may take, in seconds.
+    #[arg(
+        long,
+        env = "TASKLENS_REQUEST_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub request_timeout_secs: u64,
+
+    /// Log format: `text` for people, `json` for log collectors. Filter with `RUST_LOG`.
+    #[arg(long, env = "TASKLENS_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
+    pub log_format: String,
+}
+
+impl Config {
+    pub fn pool_options(&self) -> db::PoolOptions {
+        db::PoolOptions {
+            max_connections: self.db_max_connections,
+            acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms),
+            statement_timeout: Duration::from_millis(self.db_statement_timeout_ms),
+        }
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// Defaults with the given database URL and a free port: what tests start.
+    pub fn for_tests(database_url: &str) -> Self {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            config: Config,
+        }
+        let mut config = Only::parse_from(["tasklens"]).config;
+        config.database_url = SecretString::from(database_url.to_owned());
+        config.addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        config
+    }
+}

@@ -1,0 +1,9 @@
+//! Tasklens server: configuration, startup, the axum router (Leptos SSR, REST API, health) and
+//! the CLI. No business logic lives here: handlers parse, call `db`/`analytics`, and answer.
+
+pub mod cli;
+pub mod config;
+pub mod problem;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

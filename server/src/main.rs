@@ -1,0 +1,20 @@
+//! `tasklens`: the Tasklens server and command-line tool.
+
+use clap::Parser;
+use server::cli::{Cli, Command};
+use server::startup::Application;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    server::telemetry::init(&cli.config.log_format);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(cli.config).await?;
+            tracing::info!(url = %format!("http://{}", app.local_addr()), "Tasklens is listening");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => server::startup::migrate_only(&cli.config).await?,
+    }
+    Ok(())
+}

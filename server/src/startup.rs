@@ -1,0 +1,110 @@
+//! Building and running the application; tests start the real thing on port 0.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+
+/// Router state: Leptos needs its options, server functions and handlers the app context.
+#[derive(Clone, Debug)]
+pub struct ServerState {
+    pub leptos_options: LeptosOptions,
+    pub app: app::ssr::AppContext,
+}
+
+impl FromRef<ServerState> for LeptosOptions {
+    fn from_ref(s: &ServerState) -> Self {
+        s.leptos_options.clone()
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+}
+
+impl Application {
+    /// Connects (lazily), applies pending migrations and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let pool = db::connect(config.database_url.expose_secret(), &config.pool_options())?;
+        Self::build_with_pool(config, pool).await
+    }
+
+    /// As [`Application::build`] with a given pool (tests pass their fresh database's pool).
+    pub async fn build_with_pool(config: Config, pool: db::PgPool) -> anyhow::Result<Self> {
+        db::migrate(&pool)
+            .await
+            .context("applying database migrations")?;
+        Self::build_without_migrating(config, pool).await
+    }
+
+    /// Binds without touching the database: the server starts even when Postgres is down.
+    pub async fn build_without_migrating(config: Config, pool: db::PgPool) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("binding {}", config.addr))?;
+        let addr = listener.local_addr()?;
+        let leptos_options = LeptosOptions::builder()
+            .output_name(app::OUTPUT_NAME)
+            .site_root(config.site_root.to_string_lossy().into_owned())
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .build();
+        let state = ServerState {
+            leptos_options,
+            app: app::ssr::AppContext { pool },
+        };
+        let router = crate::routes::router(state, config.request_timeout());
+        Ok(Self { listener, router })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+pub async fn migrate_only(config: &Config) -> anyhow::Result<()> {
+    let pool = db::connect(config.database_url.expose_secret(), &config.pool_options())?;
+    db::migrate(&pool)
+        .await
+        .context("applying database migrations")?;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,22 @@
+//! Tasklens wire types.
+//!
+//! The interfaces of the functional spec (`TaskPerformanceMetrics`, `ExecutionStatistics`, ...)
+//! as serde structs, `camelCase` on the wire, plus the validated newtypes every layer shares
+//! ([`TaskKey`], [`TimeRange`]). This crate compiles for the server and for `wasm32`: it must not
+//! depend on tokio, sqlx or leptos.
+
+mod comparison;
+mod keys;
+mod live;
+mod optimization;
+mod pattern;
+mod performance;
+mod summary;
+
+pub use comparison::*;
+pub use keys::*;
+pub use live::*;
+pub use optimization::*;
+pub use pattern::*;
+pub use performance::*;
+pub use summary::*;

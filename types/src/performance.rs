@@ -1,0 +1,316 @@
+//! `TaskPerformanceMetrics` and its sub-structures (spec §1.1), plus the types the spec
+//! references without defining (`MemoryLeak`, `RetryDistribution`, `CascadeAnalysis`, ...).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskType {
+    #[default]
+    Compute,
+    Io,
+    Network,
+    Decision,
+    Human,
+    Wait,
+}
+
+impl TaskType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Compute => "compute",
+            Self::Io => "io",
+            Self::Network => "network",
+            Self::Decision => "decision",
+            Self::Human => "human",
+            Self::Wait => "wait",
+        }
+    }
+}
+
+/// Status of one task execution attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExecutionStatus {
+    Completed,
+    Failed,
+    Timeout,
+    Cancelled,
+    Skipped,
+    Running,
+}
+
+impl ExecutionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Timeout => "timeout",
+            Self::Cancelled => "cancelled",
+            Self::Skipped => "skipped",
+            Self::Running => "running",
+        }
+    }
+
+    /// Failed or timed out: what the failure rate counts.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Self::Failed | Self::Timeout)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TrendDirection {
+    Improving,
+    Degrading,
+    #[default]
+    Stable,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskPerformanceMetrics {
+    pub id: String,
+    pub task_id: String,
+    pub task_name: String,
+    pub task_type: TaskType,
+    pub execution_stats: ExecutionStatistics,
+    pub resource_usage: TaskResourceMetrics,
+    pub failure_analysis: FailureMetrics,
+    pub dependencies: DependencyMetrics,
+    pub concurrency: ConcurrencyMetrics,
+    pub caching_metrics: CachingMetrics,
+    pub cost_analysis: TaskCostAnalysis,
+    pub metadata: BTreeMap<String, serde_json::Value>,
+}
+
+/// Durations are milliseconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionStatistics {
+    pub total_executions: u64,
+    pub successful_executions: u64,
+    pub failed_executions: u64,
+    pub retried_executions: u64,
+    pub timeout_executions: u64,
+    /// Percent of executions that completed (the dashboard's "Success Rate" card).
+    pub success_rate: f64,
+    pub avg_duration: f64,
+    pub min_duration: f64,
+    pub max_duration: f64,
+    pub p50_duration: f64,
+    pub p95_duration: f64,
+    pub p99_duration: f64,
+    pub standard_deviation: f64,
+    pub coefficient_of_variation: f64,
+    pub trend_direction: TrendDirection,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct CpuUsage {
+    pub average: f64,
+    pub peak: f64,
+    pub baseline: f64,
+    pub efficiency: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct MemoryUsage {
+    pub average: f64,
+    pub peak: f64,
+    pub leaks: Vec<MemoryLeak>,
+    pub gc_pressure: f64,
+}
+
+/// A significant upward trend of a task's memory peak.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct MemoryLeak {
+    pub detected_at: Option<DateTime<Utc>>,
+    pub growth_mb_per_day: f64,
+    pub p_value: f64,
+    pub confidence: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct IoMetrics {
+    pub read_ops: f64,
+    pub write_ops: f64,
+    pub read_bytes: f64,
+    pub write_bytes: f64,
+    pub iowait: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkMetrics {
+    pub requests_sent: f64,
+    pub requests_received: f64,
+    pub bytes_transferred: f64,
+    pub latency: f64,
+    pub errors: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskResourceMetrics {
+    pub cpu_usage: CpuUsage,
+    pub memory_usage: MemoryUsage,
+    pub io_metrics: IoMetrics,
+    pub network_metrics: NetworkMetrics,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct FailureMetrics {
+    pub failure_rate: f64,
+    pub common_errors: Vec<ErrorPattern>,
+    /// Share of retried executions (attempt > 1) that completed.
+    pub retry_success: f64,
+    pub retry_attempts: RetryDistribution,
+    pub failure_cascades: Vec<CascadeAnalysis>,
+    pub root_causes: Vec<RootCause>,
+    /// Mean milliseconds from a failure to the task's next success.
+    pub recovery_time: f64,
+    /// Number of distinct downstream tasks affected by this task's failures.
+    pub impact_radius: u64,
+}
+
+/// How many executions reached each attempt number (`"1" → 120, "2" → 9, ...`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RetryDistribution {
+    pub by_attempt: BTreeMap<u32, u64>,
+    pub max_attempts: u32,
+    pub mean_attempts: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct CascadeAnalysis {
+    pub workflow_execution_id: String,
+    pub origin_task_id: String,
+    pub affected_task_ids: Vec<String>,
+    pub depth: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RootCause {
+    pub task_id: String,
+    pub error_type: String,
+    pub occurrences: u64,
+    pub share: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorPattern {
+    pub error_type: String,
+    pub error_code: String,
+    pub frequency: u64,
+    /// Normalised signature message (numbers, ids, paths masked).
+    pub message: String,
+    pub example_message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stack_trace: Option<String>,
+    pub correlated_factors: Vec<String>,
+    pub resolution: ResolutionStrategy,
+    pub prevention_measures: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolutionStrategy {
+    pub error_class: String,
+    pub steps: Vec<String>,
+    pub automatable: bool,
+}
+
+/// A factor whose failure rate is significantly higher than the rest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct CorrelatedFactor {
+    pub factor: String,
+    pub value: String,
+    pub failure_rate: f64,
+    pub baseline_failure_rate: f64,
+    pub lift: f64,
+    pub p_value: f64,
+    pub support: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DependencyType {
+    #[default]
+    Data,
+    Control,
+    Resource,
+}
+
+impl DependencyType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Data => "data",
+            Self::Control => "control",
+            Self::Resource => "resource",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct DependencyMetrics {
+    pub upstream_dependencies: Vec<DependencyInfo>,
+    pub downstream_dependents: Vec<DependencyInfo>,
+    pub wait_time: f64,
+    pub blocking_time: f64,
+    pub dependency_failures: u64,
+    pub critical_path_contribution: f64,
+    pub parallelization_potential: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct DependencyInfo {
+    pub task_id: String,
+    pub task_name: String,
+    pub dependency_type: DependencyType,
+    pub average_wait_time: f64,
+    pub failure_impact: f64,
+    pub optional: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ConcurrencyMetrics {
+    pub peak_concurrent: u64,
+    pub average_concurrent: f64,
+    /// Mean milliseconds an execution waited after its upstream finished.
+    pub average_queue_time: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct CachingMetrics {
+    pub executions_with_input_hash: u64,
+    pub repeated_inputs: u64,
+    pub potential_hit_rate: f64,
+    pub potential_time_saved_ms: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskCostAnalysis {
+    pub cost_per_execution: f64,
+    pub total_cost: f64,
+    pub cpu_cost: f64,
+    pub memory_cost: f64,
+    pub currency: String,
+}
