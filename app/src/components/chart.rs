@@ -1,12 +1,11 @@
 //! Charts drawn with plotters into SVG strings, identical on the server (first paint) and in
-//! the browser (re-render on data change). Text is rendered with a bundled ASCII/Latin-1 subset
-//! of DejaVu Sans (17 KB, licence in `app/assets/`), registered once; plotters escapes all text.
-
-use std::sync::Once;
+//! the browser (re-render on data change). On the server, text is measured with a bundled
+//! ASCII/Latin-1 subset of DejaVu Sans (17 KB, licence in `app/assets/`), registered once; in the
+//! browser plotters measures text with the canvas API instead, so the font stays out of the
+//! wasm. plotters escapes all text it writes into the SVG.
 
 use leptos::prelude::*;
 use plotters::prelude::*;
-use plotters::style::{FontStyle, register_font};
 use types::TaskSummary;
 
 pub const FONT: &str = "sans-serif";
@@ -20,16 +19,20 @@ pub const PALETTE: [RGBColor; 6] = [
     RGBColor(86, 180, 233),
 ];
 
-static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans-subset.ttf");
-static REGISTER: Once = Once::new();
-
+#[cfg(not(target_arch = "wasm32"))]
 fn ensure_font() {
+    use plotters::style::{FontStyle, register_font};
+    static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans-subset.ttf");
+    static REGISTER: std::sync::Once = std::sync::Once::new();
     REGISTER.call_once(|| {
         // The bytes are a fixed, checked-in asset: failure here is a build defect, which the
         // chart unit tests catch.
         let _ = register_font(FONT, FontStyle::Normal, FONT_BYTES);
     });
 }
+
+#[cfg(target_arch = "wasm32")]
+fn ensure_font() {}
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("chart could not be drawn: {0}")]
@@ -48,55 +51,65 @@ fn shorten(label: &str, max: usize) -> String {
     }
 }
 
-/// Horizontal bars of execution counts for the (up to) ten busiest tasks with executions.
+/// Horizontal bars of execution counts for the (up to) ten busiest tasks with executions,
+/// busiest on top, each labelled above its bar with the task key and count (labels inside the
+/// plot stay readable on narrow screens, where an axis label column would not fit).
 /// Returns `None` when no task has executions.
 pub fn execution_counts_svg(tasks: &[TaskSummary]) -> Result<Option<String>, ChartError> {
     ensure_font();
     let mut top: Vec<&TaskSummary> = tasks.iter().filter(|t| t.total_executions > 0).collect();
-    top.sort_by(|a, b| b.total_executions.cmp(&a.total_executions));
+    top.sort_by_key(|t| std::cmp::Reverse(t.total_executions));
     top.truncate(10);
     if top.is_empty() {
         return Ok(None);
     }
-    let (width, height) = (720u32, 70 + 30 * top.len() as u32);
+    let n = top.len();
+    let (width, height) = (960u32, 84 + 46 * n as u32);
     let max = top.iter().map(|t| t.total_executions).max().unwrap_or(1);
-    let labels: Vec<String> = top.iter().map(|t| shorten(&t.task_id, 28)).collect();
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_err)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption("Executions per task (top 10)", (FONT, 18))
+            .caption("Executions per task (top 10)", (FONT, 24))
             .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(190)
-            .build_cartesian_2d(0u64..max + max / 10 + 1, (0..top.len()).into_segmented())
+            .x_label_area_size(40)
+            .y_label_area_size(0)
+            .build_cartesian_2d(0u64..max + max / 10 + 1, 0f64..n as f64)
             .map_err(chart_err)?;
         chart
             .configure_mesh()
             .disable_y_mesh()
+            .disable_y_axis()
             .x_desc("executions (count)")
-            .y_labels(top.len())
-            .label_style((FONT, 13))
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
-                _ => String::new(),
-            })
+            .x_labels(8)
+            .light_line_style(WHITE)
+            .label_style((FONT, 18))
             .draw()
             .map_err(chart_err)?;
-        chart
-            .draw_series(top.iter().enumerate().map(|(i, t)| {
-                let mut bar = Rectangle::new(
-                    [
-                        (0, SegmentValue::Exact(i)),
-                        (t.total_executions, SegmentValue::Exact(i + 1)),
-                    ],
+        let label = TextStyle::from((FONT, 18).into_font()).color(&BLACK).pos(
+            plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Left,
+                plotters::style::text_anchor::VPos::Center,
+            ),
+        );
+        for (i, t) in top.iter().enumerate() {
+            // Row 0 is at the bottom of the plot: the busiest task takes the top row.
+            let y = (n - 1 - i) as f64;
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0, y + 0.1), (t.total_executions, y + 0.48)],
                     PALETTE[0].filled(),
-                );
-                bar.set_margin(5, 5, 0, 0);
-                bar
-            }))
-            .map_err(chart_err)?;
+                )))
+                .map_err(chart_err)?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("{} · {}", shorten(&t.task_id, 60), t.total_executions),
+                    (0, y + 0.74),
+                    label.clone(),
+                )))
+                .map_err(chart_err)?;
+        }
         root.present().map_err(chart_err)?;
     }
     Ok(Some(svg))
@@ -135,7 +148,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(svg.starts_with("<svg"), "{}", &svg[..40]);
-        assert!(svg.contains("a.load") && svg.contains("c.run") && !svg.contains("b.idle"));
+        assert!(svg.contains("a.load · 5") && svg.contains("c.run · 9") && !svg.contains("b.idle"));
         assert!(svg.contains("Executions per task"));
         let bars = svg.matches(r##"fill="#0072B2""##).count();
         assert_eq!(bars, 2, "one filled bar per task with executions");

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The test command: formatting, lints, unit + integration tests against a throwaway Postgres,
+# then the release site with browser tests in real Chromium. Stops what it started, also on failure.
+source "$(dirname "$0")/lib/common.sh"
+source "$ROOT/scripts/lib/pg.sh"
+cd "$ROOT"
+
+"$ROOT/scripts/install.sh" --with-browser
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+WORK=$(mktemp -d /tmp/tasklens-test.XXXXXX)
+chmod 755 "$WORK"
+PGDIR=$WORK/pg
+PGPORT=$(free_port)
+SERVER_PID=
+cleanup() {
+    local rc=$?
+    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    pg_down "$PGDIR"
+    if [ $rc -ne 0 ] && [ -f "$WORK/server.log" ]; then
+        echo "--- server log (last 40 lines) ---" >&2; tail -40 "$WORK/server.log" >&2
+    fi
+    rm -rf "$WORK"
+    exit $rc
+}
+trap cleanup EXIT INT TERM
+
+log "throwaway PostgreSQL on port $PGPORT"
+pg_up "$PGDIR" "$PGPORT" throwaway
+pg_createdb "$PGPORT" tasklens
+# sqlx::test creates a fresh database per test on this server.
+export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/tasklens"
+
+log "cargo fmt --check"
+cargo fmt --all --check
+log "cargo clippy (server side, all targets)"
+cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
+log "cargo clippy (browser side, wasm32)"
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+log "cargo test (unit + integration, real Postgres)"
+cargo test --workspace --exclude frontend
+cargo build -p server
+
+log "release site + browser tests"
+TASKLENS_SITE_ROOT="$WORK/site" "$ROOT/scripts/build-site.sh"
+pg_createdb "$PGPORT" tasklens_e2e
+APP_PORT=$(free_port)
+DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/tasklens_e2e" \
+TASKLENS_ADDR="127.0.0.1:$APP_PORT" TASKLENS_SITE_ROOT="$WORK/site" \
+    "$CARGO_TARGET_DIR/debug/tasklens" serve >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$APP_PORT/healthz" >/dev/null 2>&1 && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited" >&2; exit 1; }
+    sleep 0.2
+done
+psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d tasklens_e2e -q -v ON_ERROR_STOP=1 \
+    -f "$ROOT/db/tests/fixtures/small.sql"
+mkdir -p "$ROOT/docs/screenshots"
+(cd "$ROOT/end2end" && TASKLENS_URL="http://127.0.0.1:$APP_PORT" npx playwright test)
+log "all tests passed"
