@@ -7,6 +7,9 @@ pub enum DbError {
     Unavailable(#[source] sqlx::Error),
     #[error("database query failed")]
     Query(#[source] sqlx::Error),
+    /// Records that conflict with stored data; nothing was written.
+    #[error("{} record(s) conflict with stored data", .0.len())]
+    Invalid(Vec<types::ingest::FieldError>),
     #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

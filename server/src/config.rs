@@ -74,6 +74,16 @@ pub struct Config {
     )]
     pub request_timeout_secs: u64,
 
+    /// Bearer tokens accepted by the ingest API, comma-separated. Empty: ingest is refused.
+    #[arg(
+        long,
+        env = "TASKLENS_INGEST_TOKENS",
+        hide_env_values = true,
+        default_value = "",
+        global = true
+    )]
+    pub ingest_tokens: SecretString,
+
     /// Log format: `text` for people, `json` for log collectors. Filter with `RUST_LOG`.
     #[arg(long, env = "TASKLENS_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
     pub log_format: String,
@@ -86,6 +96,17 @@ impl Config {
             acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms),
             statement_timeout: Duration::from_millis(self.db_statement_timeout_ms),
         }
+    }
+
+    pub fn ingest_tokens(&self) -> Vec<SecretString> {
+        use secrecy::ExposeSecret;
+        self.ingest_tokens
+            .expose_secret()
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| SecretString::from(t.to_owned()))
+            .collect()
     }
 
     pub fn request_timeout(&self) -> Duration {

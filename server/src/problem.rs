@@ -59,6 +59,9 @@ impl IntoResponse for Problem {
 
 impl From<db::DbError> for Problem {
     fn from(e: db::DbError) -> Self {
+        if let db::DbError::Invalid(errors) = e {
+            return Problem::invalid(errors);
+        }
         if e.is_unavailable() {
             tracing::warn!(error = ?e, "database unavailable");
             Problem::unavailable()

@@ -15,6 +15,8 @@ use crate::config::Config;
 pub struct ServerState {
     pub leptos_options: LeptosOptions,
     pub app: app::ssr::AppContext,
+    /// Bearer tokens accepted by write endpoints.
+    pub ingest_tokens: std::sync::Arc<Vec<secrecy::SecretString>>,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -58,6 +60,7 @@ impl Application {
         let state = ServerState {
             leptos_options,
             app: app::ssr::AppContext { pool },
+            ingest_tokens: std::sync::Arc::new(config.ingest_tokens()),
         };
         let router = crate::routes::router(state, config.request_timeout());
         Ok(Self { listener, router })

@@ -6,23 +6,8 @@ use server::config::Config;
 use server::startup::Application;
 use sqlx::PgPool;
 
-struct TestApp {
-    base: String,
-    http: reqwest::Client,
-}
-
-async fn spawn(pool: PgPool) -> TestApp {
-    let config = Config::for_tests("postgres://unused");
-    let app = Application::build_without_migrating(config, pool)
-        .await
-        .expect("app builds");
-    let base = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until_stopped());
-    TestApp {
-        base,
-        http: reqwest::Client::new(),
-    }
-}
+mod common;
+use common::spawn;
 
 #[sqlx::test(migrations = "../migrations")]
 async fn healthz_reports_ok_when_the_database_answers(pool: PgPool) {

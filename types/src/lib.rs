@@ -6,6 +6,7 @@
 //! depend on tokio, sqlx or leptos.
 
 mod comparison;
+pub mod ingest;
 mod keys;
 mod live;
 mod optimization;

@@ -1,9 +1,11 @@
 //! The one route table of the server.
 
+pub mod api;
 mod health;
 
 use axum::Router;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::services::ServeDir;
@@ -20,6 +22,10 @@ pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Route
     let routes = generate_route_list(app::App);
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route(
+            "/api/v1/task-analytics/ingest",
+            post(api::ingest::ingest).layer(DefaultBodyLimit::max(api::ingest::MAX_BODY_BYTES)),
+        )
         .nest_service(
             "/pkg",
             ServeDir::new(pkg_dir)

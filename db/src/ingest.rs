@@ -1,0 +1,483 @@
+//! Bulk ingestion of validated batches: one transaction per batch, array-bound statements
+//! (`UNNEST`) instead of row-by-row inserts, and a NOTIFY naming the task keys touched.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Postgres, Transaction};
+use types::ExecutionStatus;
+use types::ingest::{FieldError, IngestResponse, ValidBatch};
+use uuid::Uuid;
+
+use crate::DbError;
+
+/// Channel of the per-batch notification; payload `{"tasks": [...], "truncated": bool}`.
+pub const INGEST_CHANNEL: &str = "tasklens_ingest";
+/// Postgres refuses NOTIFY payloads of 8000 bytes or more.
+const MAX_NOTIFY_PAYLOAD: usize = 7_900;
+
+/// Writes a batch atomically. Fails with [`DbError::Invalid`] (nothing written) when a record
+/// conflicts with what is stored: a task already registered under another workflow, or a
+/// dependency naming a task that does not exist.
+pub async fn ingest_batch(pool: &PgPool, batch: &ValidBatch) -> Result<IngestResponse, DbError> {
+    let mut tx = pool.begin().await?;
+    let resp = write_batch(&mut tx, batch).await?;
+    tx.commit().await?;
+    Ok(resp)
+}
+
+/// As [`ingest_batch`] inside a caller's transaction (importers load a whole file in one).
+pub async fn write_batch(
+    tx: &mut Transaction<'static, Postgres>,
+    batch: &ValidBatch,
+) -> Result<IngestResponse, DbError> {
+    let workflows = upsert_workflows(tx, batch).await?;
+    let tasks = upsert_tasks(tx, batch, &workflows).await?;
+    let runs = upsert_workflow_executions(tx, batch, &workflows).await?;
+    let (inserted, updated) = upsert_executions(tx, batch, &workflows, &tasks, &runs).await?;
+    let dependencies = upsert_dependencies(tx, batch, &workflows).await?;
+    notify(tx, batch).await?;
+    Ok(IngestResponse {
+        accepted: batch.executions.len() as u64,
+        inserted,
+        updated,
+        dependencies,
+    })
+}
+
+async fn upsert_workflows(
+    tx: &mut Transaction<'static, Postgres>,
+    batch: &ValidBatch,
+) -> Result<HashMap<String, Uuid>, DbError> {
+    let mut names: BTreeMap<&str, Option<&str>> = BTreeMap::new();
+    for r in &batch.executions {
+        let e = names.entry(&r.workflow_id).or_default();
+        if r.workflow_name.is_some() {
+            *e = r.workflow_name.as_deref();
+        }
+    }
+    for d in &batch.dependencies {
+        names.entry(&d.workflow_id).or_default();
+    }
+    let (keys, names): (Vec<&str>, Vec<Option<&str>>) = names.into_iter().unzip();
+    sqlx::query(
+        "INSERT INTO workflows (workflow_key, workflow_name)
+         SELECT * FROM UNNEST($1::text[], $2::text[])
+         ON CONFLICT (workflow_key) DO UPDATE SET workflow_name = EXCLUDED.workflow_name,
+                                                  updated_at = CURRENT_TIMESTAMP
+         WHERE EXCLUDED.workflow_name IS NOT NULL
+           AND workflows.workflow_name IS DISTINCT FROM EXCLUDED.workflow_name",
+    )
+    .bind(&keys)
+    .bind(&names)
+    .execute(&mut **tx)
+    .await?;
+    let rows: Vec<(Uuid, String)> =
+        sqlx::query_as("SELECT id, workflow_key FROM workflows WHERE workflow_key = ANY($1)")
+            .bind(&keys)
+            .fetch_all(&mut **tx)
+            .await?;
+    Ok(rows.into_iter().map(|(id, k)| (k, id)).collect())
+}
+
+/// Task keys → (task id, workflow id).
+async fn upsert_tasks(
+    tx: &mut Transaction<'static, Postgres>,
+    batch: &ValidBatch,
+    workflows: &HashMap<String, Uuid>,
+) -> Result<HashMap<String, Uuid>, DbError> {
+    // Last record wins for name and type, as a later request would.
+    let mut tasks: BTreeMap<&str, (Uuid, &str, &str)> = BTreeMap::new();
+    for r in &batch.executions {
+        tasks.insert(
+            &r.task_id,
+            (
+                workflows[&r.workflow_id],
+                &r.task_name,
+                r.task_type.as_str(),
+            ),
+        );
+    }
+    if tasks.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let keys: Vec<&str> = tasks.keys().copied().collect();
+    let wf: Vec<Uuid> = tasks.values().map(|t| t.0).collect();
+    let names: Vec<&str> = tasks.values().map(|t| t.1).collect();
+    let kinds: Vec<&str> = tasks.values().map(|t| t.2).collect();
+    sqlx::query(
+        "INSERT INTO tasks (task_key, workflow_id, task_name, task_type)
+         SELECT * FROM UNNEST($1::text[], $2::uuid[], $3::text[], $4::text[])
+         ON CONFLICT (task_key) DO UPDATE SET task_name = EXCLUDED.task_name,
+                                              task_type = EXCLUDED.task_type,
+                                              updated_at = CURRENT_TIMESTAMP
+         WHERE (tasks.task_name, tasks.task_type) IS DISTINCT FROM (EXCLUDED.task_name, EXCLUDED.task_type)",
+    )
+    .bind(&keys)
+    .bind(&wf)
+    .bind(&names)
+    .bind(&kinds)
+    .execute(&mut **tx)
+    .await?;
+    let rows: Vec<(Uuid, String, Uuid, String)> = sqlx::query_as(
+        "SELECT t.id, t.task_key, t.workflow_id, w.workflow_key
+         FROM tasks t JOIN workflows w ON w.id = t.workflow_id WHERE t.task_key = ANY($1)",
+    )
+    .bind(&keys)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut errors = Vec::new();
+    let mut ids = HashMap::with_capacity(rows.len());
+    for (id, key, wf_id, wf_key) in rows {
+        if tasks[key.as_str()].0 != wf_id {
+            if let Some(i) = batch.executions.iter().position(|r| r.task_id == key) {
+                errors.push(FieldError::new(
+                    i,
+                    "workflowId",
+                    format!("task {key:?} is registered under workflow {wf_key:?}"),
+                ));
+            }
+        }
+        ids.insert(key, id);
+    }
+    if errors.is_empty() {
+        Ok(ids)
+    } else {
+        Err(DbError::Invalid(errors))
+    }
+}
+
+/// (workflow key, execution key) → workflow execution id.
+async fn upsert_workflow_executions(
+    tx: &mut Transaction<'static, Postgres>,
+    batch: &ValidBatch,
+    workflows: &HashMap<String, Uuid>,
+) -> Result<HashMap<(Uuid, String), Uuid>, DbError> {
+    type Span = (DateTime<Utc>, Option<DateTime<Utc>>);
+    let mut runs: BTreeMap<(Uuid, &str), Span> = BTreeMap::new();
+    for r in &batch.executions {
+        let key = (workflows[&r.workflow_id], r.workflow_execution_id.as_str());
+        let span = runs.entry(key).or_insert((r.start_time, r.end_time));
+        span.0 = span.0.min(r.start_time);
+        span.1 = span.1.max(r.end_time);
+    }
+    if runs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let wf: Vec<Uuid> = runs.keys().map(|k| k.0).collect();
+    let keys: Vec<&str> = runs.keys().map(|k| k.1).collect();
+    let starts: Vec<DateTime<Utc>> = runs.values().map(|s| s.0).collect();
+    let ends: Vec<Option<DateTime<Utc>>> = runs.values().map(|s| s.1).collect();
+    let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
+        "INSERT INTO workflow_executions (workflow_id, execution_key, start_time, end_time)
+         SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[])
+         ON CONFLICT (workflow_id, execution_key) DO UPDATE
+           SET start_time = LEAST(workflow_executions.start_time, EXCLUDED.start_time),
+               end_time = GREATEST(workflow_executions.end_time, EXCLUDED.end_time)
+         RETURNING id, workflow_id, execution_key",
+    )
+    .bind(&wf)
+    .bind(&keys)
+    .bind(&starts)
+    .bind(&ends)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.into_iter().map(|(id, w, k)| ((w, k), id)).collect())
+}
+
+async fn upsert_executions(
+    tx: &mut Transaction<'static, Postgres>,
+    batch: &ValidBatch,
+    workflows: &HashMap<String, Uuid>,
+    tasks: &HashMap<String, Uuid>,
+    runs: &HashMap<(Uuid, String), Uuid>,
+) -> Result<(u64, u64), DbError> {
+    if batch.executions.is_empty() {
+        return Ok((0, 0));
+    }
+    let task_ids: Vec<Uuid> = batch.executions.iter().map(|r| tasks[&r.task_id]).collect();
+    let run_ids: Vec<Uuid> = batch
+        .executions
+        .iter()
+        .map(|r| runs[&(workflows[&r.workflow_id], r.workflow_execution_id.clone())])
+        .collect();
+    let col = |f: fn(&types::ingest::ExecutionRecord) -> Option<i64>| -> Vec<Option<i64>> {
+        batch.executions.iter().map(f).collect()
+    };
+    let names: Vec<&str> = batch
+        .executions
+        .iter()
+        .map(|r| r.task_name.as_str())
+        .collect();
+    let starts: Vec<DateTime<Utc>> = batch.executions.iter().map(|r| r.start_time).collect();
+    let ends: Vec<Option<DateTime<Utc>>> = batch.executions.iter().map(|r| r.end_time).collect();
+    let statuses: Vec<&str> = batch.executions.iter().map(|r| r.status.as_str()).collect();
+    let attempts: Vec<i32> = batch.executions.iter().map(|r| r.attempt_number).collect();
+    let memory: Vec<Option<i32>> = batch
+        .executions
+        .iter()
+        .map(|r| {
+            r.memory_peak_mb
+                .map(|m| m.round().min(f64::from(i32::MAX)) as i32)
+        })
+        .collect();
+    let errors: Vec<Option<serde_json::Value>> = batch
+        .executions
+        .iter()
+        .map(|r| r.error.as_ref().and_then(|e| serde_json::to_value(e).ok()))
+        .collect();
+    let retry: Vec<Option<&str>> = batch
+        .executions
+        .iter()
+        .map(|r| r.retry_reason.as_deref())
+        .collect();
+    let keys: Vec<&str> = batch
+        .executions
+        .iter()
+        .map(|r| r.execution_id.as_str())
+        .collect();
+    let cores: Vec<Option<f64>> = batch
+        .executions
+        .iter()
+        .map(|r| r.cpu_allocated_cores)
+        .collect();
+    let mem_alloc: Vec<Option<f64>> = batch
+        .executions
+        .iter()
+        .map(|r| r.memory_allocated_mb)
+        .collect();
+    let hosts: Vec<Option<&str>> = batch.executions.iter().map(|r| r.host.as_deref()).collect();
+    let hashes: Vec<Option<&str>> = batch
+        .executions
+        .iter()
+        .map(|r| r.input_hash.as_deref())
+        .collect();
+    let attrs: Vec<serde_json::Value> = batch
+        .executions
+        .iter()
+        .map(|r| serde_json::to_value(&r.attributes).unwrap_or_default())
+        .collect();
+
+    let rows: Vec<(Uuid, Uuid, String, bool)> =
+        sqlx::query_as(include_str!("sql/ingest_executions.sql"))
+            .bind(&task_ids)
+            .bind(&run_ids)
+            .bind(&names)
+            .bind(&starts)
+            .bind(&ends)
+            .bind(col(|r| r.duration_ms))
+            .bind(&statuses)
+            .bind(&attempts)
+            .bind(col(|r| r.input_size_bytes))
+            .bind(col(|r| r.output_size_bytes))
+            .bind(col(|r| r.cpu_time_ms))
+            .bind(&memory)
+            .bind(col(|r| r.io_operations))
+            .bind(col(|r| r.network_calls))
+            .bind(&errors)
+            .bind(&retry)
+            .bind(&keys)
+            .bind(col(|r| r.read_bytes))
+            .bind(col(|r| r.write_bytes))
+            .bind(col(|r| r.bytes_transferred))
+            .bind(&cores)
+            .bind(&mem_alloc)
+            .bind(&hosts)
+            .bind(&hashes)
+            .bind(&attrs)
+            .fetch_all(&mut **tx)
+            .await?;
+    let inserted = rows.iter().filter(|r| r.3).count() as u64;
+    let updated = rows.len() as u64 - inserted;
+
+    // Failure rows mirror the current state of each execution: replace, never accumulate.
+    let exec_ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+    sqlx::query("DELETE FROM task_failures WHERE task_execution_id = ANY($1)")
+        .bind(&exec_ids)
+        .execute(&mut **tx)
+        .await?;
+    let by_key: HashMap<(Uuid, &str), Uuid> = rows
+        .iter()
+        .map(|(id, task, key, _)| ((*task, key.as_str()), *id))
+        .collect();
+    let mut f_task = Vec::new();
+    let mut f_exec = Vec::new();
+    let mut f_time = Vec::new();
+    let mut f_type = Vec::new();
+    let mut f_code: Vec<Option<&str>> = Vec::new();
+    let mut f_msg: Vec<Option<&str>> = Vec::new();
+    let mut f_stack: Vec<Option<&str>> = Vec::new();
+    for (r, task) in batch.executions.iter().zip(&task_ids) {
+        if !r.status.is_failure() {
+            continue;
+        }
+        let Some(exec) = by_key.get(&(*task, r.execution_id.as_str())) else {
+            continue;
+        };
+        f_task.push(*task);
+        f_exec.push(*exec);
+        f_time.push(r.end_time.unwrap_or(r.start_time));
+        let default_type = if r.status == ExecutionStatus::Timeout {
+            "Timeout"
+        } else {
+            "UnknownError"
+        };
+        f_type.push(
+            r.error
+                .as_ref()
+                .map_or(default_type, |e| e.error_type.as_str()),
+        );
+        f_code.push(r.error.as_ref().and_then(|e| e.code.as_deref()));
+        f_msg.push(r.error.as_ref().and_then(|e| e.message.as_deref()));
+        f_stack.push(r.error.as_ref().and_then(|e| e.stack_trace.as_deref()));
+    }
+    if !f_task.is_empty() {
+        sqlx::query(
+            "INSERT INTO task_failures (task_id, task_execution_id, failure_time, error_type,
+                                        error_code, error_message, stack_trace)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[],
+                                  $5::text[], $6::text[], $7::text[])",
+        )
+        .bind(&f_task)
+        .bind(&f_exec)
+        .bind(&f_time)
+        .bind(&f_type)
+        .bind(&f_code)
+        .bind(&f_msg)
+        .bind(&f_stack)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok((inserted, updated))
+}
+
+async fn upsert_dependencies(
+    tx: &mut Transaction<'static, Postgres>,
+    batch: &ValidBatch,
+    workflows: &HashMap<String, Uuid>,
+) -> Result<u64, DbError> {
+    if batch.dependencies.is_empty() {
+        return Ok(0);
+    }
+    let keys: BTreeSet<&str> = batch
+        .dependencies
+        .iter()
+        .flat_map(|d| [d.upstream_task_id.as_str(), d.downstream_task_id.as_str()])
+        .collect();
+    let keys: Vec<&str> = keys.into_iter().collect();
+    let rows: Vec<(Uuid, String, Uuid)> =
+        sqlx::query_as("SELECT id, task_key, workflow_id FROM tasks WHERE task_key = ANY($1)")
+            .bind(&keys)
+            .fetch_all(&mut **tx)
+            .await?;
+    let known: HashMap<&str, (Uuid, Uuid)> = rows
+        .iter()
+        .map(|(id, k, w)| (k.as_str(), (*id, *w)))
+        .collect();
+    let mut errors = Vec::new();
+    let (mut wf, mut up, mut down, mut kind, mut optional) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (i, d) in batch.dependencies.iter().enumerate() {
+        let w = workflows[&d.workflow_id];
+        let mut lookup = |field: &str, key: &str| match known.get(key) {
+            None => {
+                errors.push(FieldError::new(
+                    i,
+                    format!("dependencies.{field}"),
+                    format!("unknown task {key:?}: send at least one of its executions first"),
+                ));
+                None
+            }
+            Some((_, tw)) if *tw != w => {
+                errors.push(FieldError::new(
+                    i,
+                    format!("dependencies.{field}"),
+                    format!(
+                        "task {key:?} belongs to another workflow than {:?}",
+                        d.workflow_id
+                    ),
+                ));
+                None
+            }
+            Some((id, _)) => Some(*id),
+        };
+        let u = lookup("upstreamTaskId", &d.upstream_task_id);
+        let v = lookup("downstreamTaskId", &d.downstream_task_id);
+        if let (Some(u), Some(v)) = (u, v) {
+            wf.push(w);
+            up.push(u);
+            down.push(v);
+            kind.push(d.dependency_type.as_str());
+            optional.push(d.optional);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(DbError::Invalid(errors));
+    }
+    let done = sqlx::query(
+        "INSERT INTO task_dependencies (workflow_id, task_id, dependent_task_id, dependency_type, optional)
+         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bool[])
+         ON CONFLICT (workflow_id, task_id, dependent_task_id) DO UPDATE
+           SET dependency_type = EXCLUDED.dependency_type, optional = EXCLUDED.optional,
+               updated_at = CURRENT_TIMESTAMP",
+    )
+    .bind(&wf)
+    .bind(&up)
+    .bind(&down)
+    .bind(&kind)
+    .bind(&optional)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+async fn notify(
+    tx: &mut Transaction<'static, Postgres>,
+    batch: &ValidBatch,
+) -> Result<(), DbError> {
+    let keys: BTreeSet<&str> = batch
+        .executions
+        .iter()
+        .map(|r| r.task_id.as_str())
+        .collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let payload = notify_payload(keys.into_iter());
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(INGEST_CHANNEL)
+        .bind(payload)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// `{"tasks":[...],"truncated":false}` kept under Postgres's payload limit.
+fn notify_payload<'a>(keys: impl Iterator<Item = &'a str>) -> String {
+    let mut tasks = Vec::new();
+    let mut size = 40;
+    let mut truncated = false;
+    for k in keys {
+        let quoted = serde_json::to_string(k).unwrap_or_default();
+        if size + quoted.len() + 1 > MAX_NOTIFY_PAYLOAD {
+            truncated = true;
+            break;
+        }
+        size += quoted.len() + 1;
+        tasks.push(k);
+    }
+    serde_json::json!({ "tasks": tasks, "truncated": truncated }).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn notify_payload_stays_under_the_postgres_limit_and_says_when_it_truncates() {
+        let keys: Vec<String> = (0..2000).map(|i| format!("workflow.task_{i:05}")).collect();
+        let p = super::notify_payload(keys.iter().map(String::as_str));
+        assert!(p.len() < 8000, "{}", p.len());
+        assert!(p.ends_with("\"truncated\":true}"));
+        let p = super::notify_payload(["a", "b"].into_iter());
+        assert_eq!(p, r#"{"tasks":["a","b"],"truncated":false}"#);
+    }
+}

@@ -1,0 +1,111 @@
+//! `POST /api/v1/task-analytics/ingest`: execution records in ingest format v1, as
+//! `application/json` (`{"executions": [...], "dependencies": [...]}`) or
+//! `application/x-ndjson` (one execution per line). All or nothing per request.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use types::ingest::{BatchError, IngestResponse, MAX_RECORDS_PER_BATCH};
+
+use crate::problem::{FieldError, Problem};
+use crate::startup::ServerState;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+pub async fn ingest(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<IngestResponse>, Problem> {
+    super::auth::require_bearer(&headers, &state.ingest_tokens)?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Some(format!(
+                    "the body exceeds {MAX_BODY_BYTES} bytes; split it into batches"
+                )),
+            )
+        } else {
+            Problem::new(e.status(), Some(e.body_text()))
+        }
+    })?;
+    let ndjson = match content_type(&headers) {
+        "application/json" | "" => false,
+        "application/x-ndjson" | "application/ndjson" => true,
+        other => {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Some(format!(
+                    "content type {other:?} is not accepted; send application/json or application/x-ndjson"
+                )),
+            ));
+        }
+    };
+    // Parsing 16 MiB of JSON is CPU work: keep it off the async workers.
+    let parsed = tokio::task::spawn_blocking(move || {
+        if ndjson {
+            types::ingest::parse_ndjson_batch(&body)
+        } else {
+            types::ingest::parse_json_batch(&body)
+        }
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "ingest parser panicked");
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Some("internal error".to_owned()),
+        )
+    })?;
+    let batch = parsed.map_err(batch_problem)?;
+    let resp = db::ingest::ingest_batch(&state.app.pool, &batch).await?;
+    Ok(Json(resp))
+}
+
+fn content_type(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::trim)
+        .unwrap_or("")
+}
+
+fn batch_problem(e: BatchError) -> Problem {
+    match e {
+        BatchError::Syntax(s) => Problem::new(StatusCode::BAD_REQUEST, Some(s.to_string())),
+        BatchError::TooManyRecords => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Some(format!(
+                "a batch holds at most {MAX_RECORDS_PER_BATCH} records; split it"
+            )),
+        ),
+        BatchError::Invalid(errors) => Problem::invalid(errors),
+    }
+}
+
+impl Problem {
+    /// 422 listing each invalid field; nothing from the batch was written.
+    pub fn invalid(errors: Vec<types::ingest::FieldError>) -> Self {
+        let mut p = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(format!(
+                "{} invalid field(s); nothing from this batch was written",
+                errors.len()
+            )),
+        );
+        p.errors = errors
+            .into_iter()
+            .map(|e| FieldError {
+                index: Some(e.index),
+                field: e.field,
+                message: e.message,
+            })
+            .collect();
+        p
+    }
+}

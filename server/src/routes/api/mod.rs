@@ -1,0 +1,4 @@
+//! REST API v1, base `/api/v1/task-analytics`. One file per action.
+
+pub mod auth;
+pub mod ingest;
