@@ -147,7 +147,11 @@ async fn malformed_json_is_400_naming_line_and_column(pool: PgPool) {
         .unwrap();
     let (status, p) = problem(resp).await;
     assert_eq!(status, 400);
-    assert!(p["detail"].as_str().unwrap().== "malformed JSON at line 2, column 19: expected value", "{p}");
+    // Column 19 is the `}` where a value was expected: two spaces + `{"executionId": ` is 18.
+    assert_eq!(
+        p["detail"],
+        "malformed JSON at line 2, column 19: expected value"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
