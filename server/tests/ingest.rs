@@ -225,3 +225,27 @@ async fn with_postgres_unreachable_ingest_answers_503_within_5_seconds() {
     );
     assert_eq!(problem(resp).await.0, 503);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_batch_refused_with_503_during_an_outage_succeeds_once_postgres_is_back(pool: PgPool) {
+    use common::{PgProxy, pg_addr, spawn_with};
+    let mut proxy = PgProxy::new(pg_addr(&pool)).await;
+    let opts = proxy.options_for(&pool);
+    let proxied = sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(std::time::Duration::from_secs(2))
+        .connect_lazy_with(opts);
+    let app = spawn_with(proxied, |_| {}).await;
+    let body = json!({"executions": [exec("a")]});
+    assert_eq!(app.ingest().json(&body).send().await.unwrap().status(), 200);
+
+    proxy.stop().await;
+    let started = std::time::Instant::now();
+    let resp = app.ingest().json(&json!({"executions": [exec("b")]})).send().await.unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    assert_eq!(problem(resp).await.0, 503);
+
+    proxy.start().await;
+    let resp = app.ingest().json(&json!({"executions": [exec("b")]})).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "same server, no restart");
+    assert_eq!(rows(&pool).await, 2);
+}

@@ -38,3 +38,61 @@ impl TestApp {
             .bearer_auth(TOKEN)
     }
 }
+
+/// A TCP proxy in front of Postgres whose outage the tests control: `stop` closes the listener
+/// and cuts every open connection, `start` serves again on the same port.
+pub struct PgProxy {
+    pub port: u16,
+    target: std::net::SocketAddr,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    conns: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl PgProxy {
+    pub async fn new(target: std::net::SocketAddr) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut p = PgProxy { port, target, tasks: Vec::new(), conns: Default::default() };
+        p.start().await;
+        p
+    }
+
+    pub async fn start(&mut self) {
+        let sock = tokio::net::TcpSocket::new_v4().unwrap();
+        sock.set_reuseaddr(true).unwrap();
+        sock.bind(([127, 0, 0, 1], self.port).into()).unwrap();
+        let listener = sock.listen(64).unwrap();
+        let (target, conns) = (self.target, self.conns.clone());
+        self.tasks.push(tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let conn = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                conns.lock().unwrap().push(conn.abort_handle());
+            }
+        }));
+    }
+
+    pub async fn stop(&mut self) {
+        for t in self.tasks.drain(..) {
+            t.abort();
+            let _ = t.await;
+        }
+        for c in self.conns.lock().unwrap().drain(..) {
+            c.abort();
+        }
+    }
+
+    /// The test database's connect options, pointed at the proxy.
+    pub fn options_for(&self, pool: &PgPool) -> sqlx::postgres::PgConnectOptions {
+        (*pool.connect_options()).clone().host("127.0.0.1").port(self.port)
+    }
+}
+
+/// Where the test pool's Postgres listens.
+pub fn pg_addr(pool: &PgPool) -> std::net::SocketAddr {
+    let o = pool.connect_options();
+    let host = if o.get_host().starts_with('/') { "127.0.0.1" } else { o.get_host() };
+    format!("{host}:{}", o.get_port()).parse().unwrap()
+}
