@@ -38,7 +38,7 @@ cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
 log "cargo clippy (browser side, wasm32)"
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 log "cargo test (unit + integration, real Postgres)"
-cargo test --workspace --exclude frontend
+INSTA_UPDATE=no cargo test --workspace --exclude frontend
 cargo build -p server
 
 log "release site + browser tests"

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod openapi;
 pub mod problem;
 pub mod routes;
 pub mod startup;

@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 /// One invalid input, located by record index (for batches) and field.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct FieldError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<usize>,
@@ -13,7 +13,8 @@ pub struct FieldError {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// RFC 9457 problem details; `errors` lists invalid fields (422).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub type_uri: String,

@@ -240,12 +240,26 @@ async fn a_batch_refused_with_503_during_an_outage_succeeds_once_postgres_is_bac
 
     proxy.stop().await;
     let started = std::time::Instant::now();
-    let resp = app.ingest().json(&json!({"executions": [exec("b")]})).send().await.unwrap();
-    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    let resp = app
+        .ingest()
+        .json(&json!({"executions": [exec("b")]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(problem(resp).await.0, 503);
 
     proxy.start().await;
-    let resp = app.ingest().json(&json!({"executions": [exec("b")]})).send().await.unwrap();
+    let resp = app
+        .ingest()
+        .json(&json!({"executions": [exec("b")]}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200, "same server, no restart");
     assert_eq!(rows(&pool).await, 2);
 }

@@ -22,6 +22,7 @@ pub const MAX_TEXT_LEN: usize = 64 * 1024;
 pub const MAX_REPORTED_ERRORS: usize = 100;
 
 /// One invalid input: record index (in `executions` or `dependencies`), field, message.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldError {
@@ -40,6 +41,7 @@ impl FieldError {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorDetails {
@@ -54,6 +56,7 @@ pub struct ErrorDetails {
 }
 
 /// A free-form attribute value: string, number or boolean.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum AttributeValue {
@@ -62,25 +65,35 @@ pub enum AttributeValue {
     Text(String),
 }
 
-/// A validated execution record. Construct with [`ExecutionRecord::from_json`] or build one and
-/// call [`ExecutionRecord::check`].
+/// One task execution attempt (ingest format v1). Keys are the caller's own stable strings
+/// (1–255 characters). In Rust, values come from [`ExecutionRecord::from_json`] or are built and
+/// checked with [`ExecutionRecord::check`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExecutionRecord {
+    /// Idempotency key: the same (taskId, executionId) again updates that execution.
     pub execution_id: String,
+    /// The workflow's stable key.
     pub workflow_id: String,
+    /// The workflow run this attempt belongs to.
     pub workflow_execution_id: String,
+    /// The task's stable key, such as `etl_orders.extract`.
     pub task_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow_name: Option<String>,
     pub task_name: String,
     #[serde(default)]
     pub task_type: TaskType,
+    /// completed, failed, timeout, cancelled, skipped or running.
     pub status: ExecutionStatus,
     #[serde(default = "one")]
+    /// 1 for the first attempt, 2 for the first retry, ...; default 1.
     pub attempt_number: i32,
+    /// RFC 3339.
     pub start_time: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// RFC 3339, ≥ startTime; required unless status is running.
     pub end_time: Option<DateTime<Utc>>,
     /// Always present after validation when `endTime` is (derived from the times if absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -92,6 +105,7 @@ pub struct ExecutionRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_time_ms: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Peak resident memory, MiB.
     pub memory_peak_mb: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub io_operations: Option<i64>,
@@ -104,18 +118,23 @@ pub struct ExecutionRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes_transferred: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Cores the task was given (> 0), for CPU efficiency.
     pub cpu_allocated_cores: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Memory the task was given, MiB (> 0), for memory pressure.
     pub memory_allocated_mb: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Expected on failed and timeout attempts.
     pub error: Option<ErrorDetails>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Same hash = same input (caching opportunities).
     pub input_hash: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    /// Up to 64 free-form factors (version, region, queue, ...) for failure correlation.
     pub attributes: BTreeMap<String, AttributeValue>,
 }
 
@@ -123,6 +142,7 @@ fn one() -> i32 {
     1
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DependencyRecord {
@@ -143,6 +163,7 @@ pub struct ValidBatch {
 }
 
 /// What an ingest request did.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct IngestResponse {

@@ -8,13 +8,22 @@ use serde::Serialize;
 use crate::problem::Problem;
 use crate::startup::ServerState;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HealthResponse {
     pub status: &'static str,
     pub database: &'static str,
     pub version: &'static str,
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The server and its database answer", body = HealthResponse),
+        (status = 503, description = "PostgreSQL is unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn healthz(State(state): State<ServerState>) -> Response {
     match db::health(&state.app.pool).await {
         Ok(()) => Json(HealthResponse {

@@ -3,6 +3,11 @@
 pub mod api;
 mod health;
 
+/// Re-exported for the OpenAPI document.
+pub mod health_path {
+    pub use super::health::*;
+}
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -22,6 +27,7 @@ pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Route
     let routes = generate_route_list(app::App);
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/api/v1/openapi.json", get(crate::openapi::openapi_json))
         .route(
             "/api/v1/task-analytics/ingest",
             post(api::ingest::ingest).layer(DefaultBodyLimit::max(api::ingest::MAX_BODY_BYTES)),

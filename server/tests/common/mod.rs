@@ -50,8 +50,17 @@ pub struct PgProxy {
 
 impl PgProxy {
     pub async fn new(target: std::net::SocketAddr) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut p = PgProxy { port, target, tasks: Vec::new(), conns: Default::default() };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut p = PgProxy {
+            port,
+            target,
+            tasks: Vec::new(),
+            conns: Default::default(),
+        };
         p.start().await;
         p
     }
@@ -86,13 +95,20 @@ impl PgProxy {
 
     /// The test database's connect options, pointed at the proxy.
     pub fn options_for(&self, pool: &PgPool) -> sqlx::postgres::PgConnectOptions {
-        (*pool.connect_options()).clone().host("127.0.0.1").port(self.port)
+        (*pool.connect_options())
+            .clone()
+            .host("127.0.0.1")
+            .port(self.port)
     }
 }
 
 /// Where the test pool's Postgres listens.
 pub fn pg_addr(pool: &PgPool) -> std::net::SocketAddr {
     let o = pool.connect_options();
-    let host = if o.get_host().starts_with('/') { "127.0.0.1" } else { o.get_host() };
+    let host = if o.get_host().starts_with('/') {
+        "127.0.0.1"
+    } else {
+        o.get_host()
+    };
     format!("{host}:{}", o.get_port()).parse().unwrap()
 }

@@ -10,11 +10,46 @@ use axum::http::{HeaderMap, StatusCode, header};
 use types::ingest::{BatchError, IngestResponse, MAX_RECORDS_PER_BATCH};
 
 use crate::problem::{FieldError, Problem};
+use types::ingest::{DependencyRecord, ExecutionRecord};
+
+/// The JSON body of an ingest request.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct IngestBody {
+    pub executions: Vec<ExecutionRecord>,
+    pub dependencies: Vec<DependencyRecord>,
+}
 use crate::startup::ServerState;
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/task-analytics/ingest",
+    tag = "ingest",
+    security(("bearer" = [])),
+    request_body(
+        description = "Ingest format v1: `{\"executions\": [ExecutionRecord], \"dependencies\": [DependencyRecord]}` \
+                       as application/json, or one ExecutionRecord per line as application/x-ndjson. \
+                       At most 16 MiB and 50,000 records. A record with the same (taskId, executionId) \
+                       as a stored one updates it.",
+        content(
+            (IngestBody = "application/json"),
+            (ExecutionRecord = "application/x-ndjson"),
+        )
+    ),
+    responses(
+        (status = 200, description = "Every record was written", body = IngestResponse),
+        (status = 400, description = "Malformed JSON (line and column in `detail`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Wrong bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 16 MiB or over 50,000 records", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither JSON nor NDJSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid records; `errors[]` names index and field; nothing was written", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "PostgreSQL is unreachable; retry the same batch", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn ingest(
     State(state): State<ServerState>,
     headers: HeaderMap,

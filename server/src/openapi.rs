@@ -1,0 +1,43 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations (utoipa).
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes::api;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tasklens API",
+        description = "Workflow task analytics. Errors are application/problem+json (RFC 9457).",
+    ),
+    paths(crate::routes::health_path::healthz, api::ingest::ingest),
+    components(schemas(
+        types::ingest::ExecutionRecord,
+        types::ingest::DependencyRecord,
+        types::ingest::IngestResponse,
+        crate::problem::Problem,
+    )),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "ingest", description = "Sending execution records (ingest format v1)"),
+        (name = "operations", description = "Health and operations"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
