@@ -129,14 +129,14 @@ async fn upsert_tasks(
     let mut errors = Vec::new();
     let mut ids = HashMap::with_capacity(rows.len());
     for (id, key, wf_id, wf_key) in rows {
-        if tasks[key.as_str()].0 != wf_id {
-            if let Some(i) = batch.executions.iter().position(|r| r.task_id == key) {
-                errors.push(FieldError::new(
-                    i,
-                    "workflowId",
-                    format!("task {key:?} is registered under workflow {wf_key:?}"),
-                ));
-            }
+        if tasks[key.as_str()].0 != wf_id
+            && let Some(i) = batch.executions.iter().position(|r| r.task_id == key)
+        {
+            errors.push(FieldError::new(
+                i,
+                "workflowId",
+                format!("task {key:?} is registered under workflow {wf_key:?}"),
+            ));
         }
         ids.insert(key, id);
     }

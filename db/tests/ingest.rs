@@ -1,4 +1,5 @@
 //! Bulk ingestion against a real Postgres: counts checked with SQL after each step.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 use db::DbError;
 use db::ingest::ingest_batch;

@@ -1,4 +1,5 @@
 //! The migrations create every table, index and the materialized view of the spec (§1.2).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 use sqlx::PgPool;
 

@@ -1,4 +1,5 @@
 //! `list_tasks` against a real Postgres with the small fixture (counts hand-computed there).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 use db::tasks::list_tasks;
 use sqlx::PgPool;

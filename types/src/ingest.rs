@@ -343,17 +343,17 @@ impl ValidBatch {
                 ("dependencies.upstreamTaskId", &d.upstream_task_id),
                 ("dependencies.downstreamTaskId", &d.downstream_task_id),
             ] {
-                if let Some(wf) = task_wf.get(key.as_str()) {
-                    if *wf != d.workflow_id {
-                        errors.push(FieldError::new(
-                            i,
-                            field,
-                            format!(
-                                "task {key:?} belongs to workflow {wf:?}, not {:?}",
-                                d.workflow_id
-                            ),
-                        ));
-                    }
+                if let Some(wf) = task_wf.get(key.as_str())
+                    && *wf != d.workflow_id
+                {
+                    errors.push(FieldError::new(
+                        i,
+                        field,
+                        format!(
+                            "task {key:?} belongs to workflow {wf:?}, not {:?}",
+                            d.workflow_id
+                        ),
+                    ));
                 }
             }
         }

@@ -1,0 +1,507 @@
+//! Nextflow execution trace files (`-with-trace`, `trace.enabled = true`) as execution records.
+//!
+//! Format reference: the Nextflow documentation, "Trace report" (Reports page) and the `trace`
+//! config scope, which list the fields. A trace is tab-separated text, one header row naming
+//! the columns, then one row per task attempt. The default columns are
+//! `task_id hash native_id name status exit submit duration realtime %cpu peak_rss peak_vmem
+//! rchar wchar`; `trace.fields` can add others (`process`, `tag`, `attempt`, `start`,
+//! `complete`, `cpus`, `memory`, `read_bytes`, `write_bytes`, `syscr`, `syscw`, ...), so columns
+//! are found by their header name. `-` means "no value". Durations are human readable
+//! (`757ms`, `13.9s`, `1m 20s`, `1h 2m 3s`, `2d 3h`), sizes use 1024-based units
+//! (`913 B`, `756.3 KB`, `14.2 MB`, `1 GB`), timestamps are `yyyy-MM-dd HH:mm:ss.SSS` (read as
+//! UTC: the file has no zone). With `trace.raw = true` the same columns hold milliseconds, bytes
+//! and epoch milliseconds, which the parsers below accept as plain numbers.
+//!
+//! Mapping (one execution record per row, in file order; no dependencies: a trace has none):
+//! - `workflowId` = [`ImportOptions::workflow_id`], else [`ImportOptions::source_name`];
+//!   `workflowExecutionId` = [`ImportOptions::workflow_execution_id`], else `source_name`.
+//! - `taskName` = the process name: the `process` column, else `name` without its
+//!   ` (tag)` suffix (`CHIPSEQ:INPUT_CHECK:SAMPLESHEET_CHECK (design.csv)` →
+//!   `CHIPSEQ:INPUT_CHECK:SAMPLESHEET_CHECK`); `taskId` = `{workflowId}.{taskName}`;
+//!   `executionId` = `{workflowExecutionId}/{task_id}` (Nextflow's `task_id` is unique within a
+//!   run; a repeated one is an error). Attributes: `hash`, `tag` (the `tag` column or the
+//!   ` (tag)` suffix), and `queuedMs` (submit → start) when known.
+//! - `status`: COMPLETED → completed, FAILED → failed, ABORTED → cancelled, CACHED → skipped
+//!   (the task did not run in this run: its result came from an earlier run's cache),
+//!   NEW/SUBMITTED/RUNNING → running (no end time).
+//! - `attemptNumber`: the `attempt` column if present; otherwise inferred from file order as
+//!   Nextflow retries a failed task under the same `name`: a row whose `name` was last seen on
+//!   a FAILED row is that row's attempt + 1 (with `retryReason` naming the earlier failure);
+//!   any other row is attempt 1.
+//! - Times: `realtime` is the run time (start → complete) and `duration` the time since
+//!   submission (submit → complete), so without a `start` column the start is
+//!   `submit + (duration − realtime)` and the end `submit + duration`, i.e. the real start and
+//!   completion up to the rounding of the human-readable values (start = submit when either is
+//!   missing). With `start`/`complete` columns those are used. The end falls back to
+//!   start + realtime, then submit + duration, then start.
+//! - Errors (failed rows): by exit status — 137 → `SIGKILL` (usually the out-of-memory killer),
+//!   143 → `SIGTERM`, 127 → `CommandNotFound`, other → `ExitCode`, none → `TaskFailed`;
+//!   `error.code` = the exit status, `error.message` = "process exited with status N (...)".
+//! - Metrics: `cpuTimeMs` = realtime × %cpu / 100; `memoryPeakMb` = peak_rss / 1,048,576;
+//!   `readBytes`/`writeBytes` = rchar/wchar (else read_bytes/write_bytes); `ioOperations` =
+//!   syscr + syscw; `cpuAllocatedCores` = cpus; `memoryAllocatedMb` = memory; `host` = a
+//!   `hostname` column if any.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use types::ingest::{AttributeValue, ErrorDetails, ExecutionRecord, ValidBatch};
+use types::{ExecutionStatus, MAX_KEY_LEN, TaskType};
+
+use crate::{
+    ImportError, ImportOptions, Location, as_text, parse_timestamp, truncate_chars,
+    validate_records,
+};
+
+const BYTES_PER_MIB: f64 = 1_048_576.0;
+/// Largest duration accepted, in milliseconds (about 285,000 years).
+const MAX_DURATION_MS: f64 = 9e15;
+
+/// Imports a Nextflow trace file.
+pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<ValidBatch, ImportError> {
+    import_str(as_text(bytes)?, opts)
+}
+
+/// Whether a tab-separated line is a trace header: it starts `task_id`, `hash`, or has both a
+/// `name` and a `status` column.
+pub fn is_trace_header(line: &str) -> bool {
+    let cols: Vec<&str> = line.split('\t').map(str::trim).collect();
+    (cols.first() == Some(&"task_id") && cols.get(1) == Some(&"hash"))
+        || (cols.contains(&"name") && cols.contains(&"status"))
+}
+
+/// Parses a Nextflow duration into milliseconds: `757ms`, `13.9s`, `1m 20s`, `1h 2m 3s`,
+/// `2d 3h` (units `ms`, `s`, `m`, `h`, `d`; spaces between parts optional). A plain number is
+/// milliseconds (raw traces). `-` or an empty value is `None`.
+pub fn parse_duration_ms(s: &str) -> Result<Option<i64>, String> {
+    let s = s.trim();
+    if s.is_empty() || s == "-" {
+        return Ok(None);
+    }
+    if let Ok(ms) = s.parse::<f64>() {
+        return finite_non_negative(ms, MAX_DURATION_MS).map(|ms| Some(ms.round() as i64));
+    }
+    let bad = || format!("{s:?} is not a duration like \"1h 2m 3s\", \"13.9s\" or \"757ms\"");
+    let mut total = 0.0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
+        let number: f64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let letters = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
+        let factor = match &rest[..letters] {
+            "ms" => 1.0,
+            "s" => 1_000.0,
+            "m" | "min" => 60_000.0,
+            "h" => 3_600_000.0,
+            "d" => 86_400_000.0,
+            _ => return Err(bad()),
+        };
+        total += number * factor;
+        rest = rest[letters..].trim_start();
+    }
+    finite_non_negative(total, MAX_DURATION_MS)
+        .map(|ms| Some(ms.round() as i64))
+        .map_err(|_| bad())
+}
+
+/// Parses a Nextflow memory size into bytes: `913 B`, `756.3 KB`, `14.2 MB`, `1 GB`, with
+/// 1024-based units B, KB, MB, GB, TB, PB, EB (`K`, `M`, ... also accepted; space optional).
+/// A plain number is bytes (`0`, raw traces). `-` or an empty value is `None`.
+pub fn parse_size_bytes(s: &str) -> Result<Option<i64>, String> {
+    let s = s.trim();
+    if s.is_empty() || s == "-" {
+        return Ok(None);
+    }
+    let bad = || format!("{s:?} is not a size like \"14.2 MB\", \"913 B\" or \"0\"");
+    let digits = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let number: f64 = s[..digits].parse().map_err(|_| bad())?;
+    let exponent = match s[digits..].trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" => 1,
+        "M" | "MB" => 2,
+        "G" | "GB" => 3,
+        "T" | "TB" => 4,
+        "P" | "PB" => 5,
+        "E" | "EB" => 6,
+        _ => return Err(bad()),
+    };
+    let bytes = number * 1024f64.powi(exponent);
+    finite_non_negative(bytes, i64::MAX as f64)
+        .map(|b| Some(b.round() as i64))
+        .map_err(|_| bad())
+}
+
+/// Parses a percentage like `85.2%` (or `85.2`). `-` or an empty value is `None`.
+pub fn parse_percent(s: &str) -> Result<Option<f64>, String> {
+    let s = s.trim();
+    if s.is_empty() || s == "-" {
+        return Ok(None);
+    }
+    let number = s.strip_suffix('%').unwrap_or(s).trim();
+    number
+        .parse::<f64>()
+        .ok()
+        .and_then(|p| finite_non_negative(p, f64::MAX).ok())
+        .map(Some)
+        .ok_or_else(|| format!("{s:?} is not a percentage like \"85.2%\""))
+}
+
+fn finite_non_negative(x: f64, max: f64) -> Result<f64, String> {
+    if x.is_finite() && (0.0..=max).contains(&x) {
+        Ok(x)
+    } else {
+        Err(format!("{x} is out of range"))
+    }
+}
+
+/// Splits a task name `PROCESS (tag)` into the process and the tag.
+pub fn split_name(name: &str) -> (&str, Option<&str>) {
+    let name = name.trim();
+    match (name.find(" ("), name.strip_suffix(')')) {
+        (Some(at), Some(without_paren)) if at > 0 => (&name[..at], Some(&without_paren[at + 2..])),
+        _ => (name, None),
+    }
+}
+
+/// Maps a trace `status` to an execution status (see the module docs).
+pub fn map_status(status: &str) -> Option<ExecutionStatus> {
+    Some(match status.trim() {
+        "COMPLETED" => ExecutionStatus::Completed,
+        "FAILED" => ExecutionStatus::Failed,
+        "ABORTED" => ExecutionStatus::Cancelled,
+        "CACHED" => ExecutionStatus::Skipped,
+        "NEW" | "SUBMITTED" | "RUNNING" => ExecutionStatus::Running,
+        _ => return None,
+    })
+}
+
+/// The error details of a failed task with exit status `exit`.
+pub fn error_for_exit(exit: Option<i64>) -> ErrorDetails {
+    let (error_type, message) = match exit {
+        Some(137) => (
+            "SIGKILL",
+            "process exited with status 137 (killed by SIGKILL, usually for exceeding its memory)"
+                .to_owned(),
+        ),
+        Some(143) => (
+            "SIGTERM",
+            "process exited with status 143 (terminated by SIGTERM)".to_owned(),
+        ),
+        Some(127) => (
+            "CommandNotFound",
+            "process exited with status 127 (command not found)".to_owned(),
+        ),
+        Some(code) => ("ExitCode", format!("process exited with status {code}")),
+        None => (
+            "TaskFailed",
+            "the task failed without an exit status".to_owned(),
+        ),
+    };
+    ErrorDetails {
+        error_type: error_type.to_owned(),
+        code: exit.map(|c| c.to_string()),
+        message: Some(message),
+        stack_trace: None,
+    }
+}
+
+/// One data row, its fields looked up by header name.
+struct Row<'a> {
+    fields: Vec<&'a str>,
+    columns: &'a HashMap<&'a str, usize>,
+    loc: Location,
+}
+
+impl<'a> Row<'a> {
+    /// The raw value of `column`; `None` if there is no such column or the value is `-`/empty.
+    fn get(&self, column: &str) -> Option<&'a str> {
+        let v = self.fields.get(*self.columns.get(column)?)?.trim();
+        (!v.is_empty() && v != "-").then_some(v)
+    }
+
+    fn err(&self, column: &str, message: impl Into<String>) -> ImportError {
+        ImportError::invalid_at(&self.loc, column, message)
+    }
+
+    fn parse<T>(
+        &self,
+        column: &str,
+        parser: impl Fn(&str) -> Result<Option<T>, String>,
+    ) -> Result<Option<T>, ImportError> {
+        match self.get(column) {
+            None => Ok(None),
+            Some(v) => parser(v).map_err(|m| self.err(column, m)),
+        }
+    }
+
+    fn time(&self, column: &str) -> Result<Option<DateTime<Utc>>, ImportError> {
+        self.parse(column, |v| {
+            parse_timestamp(v)
+                .map(Some)
+                .ok_or_else(|| format!("{v:?} is not a timestamp like \"2021-02-17 17:03:21.800\""))
+        })
+    }
+
+    fn number(&self, column: &str) -> Result<Option<f64>, ImportError> {
+        self.parse(column, |v| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite() && *n >= 0.0)
+                .map(Some)
+                .ok_or_else(|| format!("{v:?} is not a number ≥ 0"))
+        })
+    }
+
+    fn integer(&self, column: &str) -> Result<Option<i64>, ImportError> {
+        self.parse(column, |v| {
+            v.parse::<i64>()
+                .map(Some)
+                .map_err(|_| format!("{v:?} is not an integer"))
+        })
+    }
+}
+
+/// What a later row with the same name needs to know about the last one.
+struct Previous {
+    failed: bool,
+    attempt: i32,
+    line: usize,
+    reason: String,
+}
+
+fn add_ms(t: DateTime<Utc>, ms: i64) -> Option<DateTime<Utc>> {
+    t.checked_add_signed(TimeDelta::try_milliseconds(ms)?)
+}
+
+pub(crate) fn import_str(text: &str, opts: &ImportOptions) -> Result<ValidBatch, ImportError> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((header_line, header)) = lines.next() else {
+        return Err(ImportError::UnknownFormat {
+            hint: "the file is empty".into(),
+        });
+    };
+    if !is_trace_header(header) {
+        return Err(ImportError::invalid_at(
+            &Location::line(header_line),
+            "header",
+            "expected a tab-separated Nextflow trace header (task_id, hash, ..., or name and status columns)",
+        ));
+    }
+    let names: Vec<&str> = header.split('\t').map(str::trim).collect();
+    let mut columns: HashMap<&str, usize> = HashMap::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        columns.entry(name).or_insert(i);
+    }
+    if !columns.contains_key("submit") && !columns.contains_key("start") {
+        return Err(ImportError::invalid_at(
+            &Location::line(header_line),
+            "header",
+            "needs a submit or start column: the records need a start time",
+        ));
+    }
+
+    let workflow_id = opts
+        .workflow_id
+        .clone()
+        .unwrap_or_else(|| opts.source_name.clone());
+    let workflow_execution_id = opts.execution_id_or_source();
+    let mut task_ids: HashMap<&str, usize> = HashMap::new();
+    let mut previous: HashMap<&str, Previous> = HashMap::new();
+    let mut records = Vec::new();
+
+    for (line, text) in lines {
+        let fields: Vec<&str> = text.split('\t').collect();
+        let mut row = Row {
+            fields,
+            columns: &columns,
+            loc: Location::line(line),
+        };
+        if row.fields.len() != names.len() {
+            return Err(row.err(
+                "row",
+                format!(
+                    "has {} tab-separated fields but the header (line {header_line}) has {}",
+                    row.fields.len(),
+                    names.len()
+                ),
+            ));
+        }
+        let task_id = row.get("task_id");
+        if let Some(id) = task_id {
+            row.loc.record = Some(format!("task_id {id}"));
+            if let Some(first) = task_ids.insert(id, line) {
+                return Err(row.err("task_id", format!("{id} already appears at line {first}")));
+            }
+        }
+        let name = row
+            .get("name")
+            .ok_or_else(|| row.err("name", "is required"))?;
+        let (split_process, split_tag) = split_name(name);
+        let process = row.get("process").unwrap_or(split_process);
+        let tag = row.get("tag").or(split_tag);
+        let status_text = row
+            .get("status")
+            .ok_or_else(|| row.err("status", "is required"))?;
+        let status = map_status(status_text).ok_or_else(|| {
+            row.err(
+                "status",
+                format!("{status_text:?} is not one of COMPLETED, FAILED, ABORTED, CACHED, NEW, SUBMITTED, RUNNING"),
+            )
+        })?;
+        let exit = row.integer("exit")?;
+
+        // Times (see the module docs).
+        let submit = row.time("submit")?;
+        let start_column = row.time("start")?;
+        let complete = row.time("complete")?;
+        let duration = row.parse("duration", parse_duration_ms)?;
+        let realtime = row.parse("realtime", parse_duration_ms)?;
+        let out_of_range = || {
+            row.err(
+                "duration",
+                "puts the task out of the representable time range",
+            )
+        };
+        let start = match (start_column, submit) {
+            (Some(start), _) => start,
+            (None, Some(submit)) => match (duration, realtime) {
+                (Some(d), Some(r)) if d > r => add_ms(submit, d - r).ok_or_else(out_of_range)?,
+                _ => submit,
+            },
+            (None, None) => return Err(row.err("submit", "is required (no start column either)")),
+        };
+        let queued_ms = submit.map(|s| (start - s).num_milliseconds());
+        let end = if status == ExecutionStatus::Running {
+            None
+        } else if let Some(complete) = complete {
+            Some(complete)
+        } else if let Some(r) = realtime {
+            Some(add_ms(start, r).ok_or_else(out_of_range)?)
+        } else if let (Some(s), Some(d)) = (submit, duration) {
+            Some(add_ms(s, d).ok_or_else(out_of_range)?.max(start))
+        } else {
+            Some(start)
+        };
+        let run_ms = realtime.or_else(|| end.map(|e| (e - start).num_milliseconds()));
+
+        // Attempts and retries.
+        let prior = previous.get(name).filter(|p| p.failed);
+        let attempt_column = row.integer("attempt")?;
+        let attempt_number = match attempt_column {
+            Some(a) => i32::try_from(a)
+                .ok()
+                .filter(|a| *a >= 1)
+                .ok_or_else(|| row.err("attempt", format!("{a} is not an integer ≥ 1")))?,
+            None => prior.map_or(1, |p| p.attempt + 1),
+        };
+        let retry_reason = match prior {
+            Some(p) if attempt_number > 1 => Some(format!(
+                "attempt {} (line {}) failed: {}",
+                p.attempt, p.line, p.reason
+            )),
+            _ => None,
+        };
+        let error = (status == ExecutionStatus::Failed).then(|| error_for_exit(exit));
+        previous.insert(
+            name,
+            Previous {
+                failed: status == ExecutionStatus::Failed,
+                attempt: attempt_number,
+                line,
+                reason: error
+                    .as_ref()
+                    .and_then(|e| e.message.clone())
+                    .unwrap_or_default(),
+            },
+        );
+
+        // Metrics.
+        let cpu_percent = row.parse("%cpu", parse_percent)?;
+        let peak_rss = row.parse("peak_rss", parse_size_bytes)?;
+        let read_bytes = match row.parse("rchar", parse_size_bytes)? {
+            Some(b) => Some(b),
+            None => row.parse("read_bytes", parse_size_bytes)?,
+        };
+        let write_bytes = match row.parse("wchar", parse_size_bytes)? {
+            Some(b) => Some(b),
+            None => row.parse("write_bytes", parse_size_bytes)?,
+        };
+        let io_operations = match (row.integer("syscr")?, row.integer("syscw")?) {
+            (Some(r), Some(w)) => r.checked_add(w),
+            _ => None,
+        };
+        let cpus = row.number("cpus")?.filter(|c| *c > 0.0);
+        let memory = row
+            .parse("memory", parse_size_bytes)?
+            .filter(|b| *b > 0)
+            .map(|b| b as f64 / BYTES_PER_MIB);
+
+        let mut attributes = BTreeMap::new();
+        if let Some(hash) = row.get("hash") {
+            attributes.insert(
+                "hash".to_owned(),
+                AttributeValue::Text(truncate_chars(hash, MAX_KEY_LEN)),
+            );
+        }
+        if let Some(tag) = tag.filter(|t| !t.is_empty()) {
+            attributes.insert(
+                "tag".to_owned(),
+                AttributeValue::Text(truncate_chars(tag, MAX_KEY_LEN)),
+            );
+        }
+        if let Some(q) = queued_ms.filter(|q| *q >= 0) {
+            attributes.insert("queuedMs".to_owned(), AttributeValue::Number(q as f64));
+        }
+
+        let execution_key = match task_id {
+            Some(id) => id.to_owned(),
+            None => format!("line-{line}"),
+        };
+        let record = ExecutionRecord {
+            execution_id: format!("{workflow_execution_id}/{execution_key}"),
+            workflow_id: workflow_id.clone(),
+            workflow_execution_id: workflow_execution_id.clone(),
+            task_id: format!("{workflow_id}.{process}"),
+            workflow_name: None,
+            task_name: process.to_owned(),
+            task_type: TaskType::Compute,
+            status,
+            attempt_number,
+            start_time: start,
+            end_time: end,
+            duration_ms: None, // derived from the times by validation
+            input_size_bytes: None,
+            output_size_bytes: None,
+            cpu_time_ms: match (run_ms, cpu_percent) {
+                (Some(ms), Some(pct)) => Some((ms as f64 * pct / 100.0).round() as i64),
+                _ => None,
+            },
+            memory_peak_mb: peak_rss.map(|b| b as f64 / BYTES_PER_MIB),
+            io_operations,
+            read_bytes,
+            write_bytes,
+            network_calls: None,
+            bytes_transferred: None,
+            cpu_allocated_cores: cpus,
+            memory_allocated_mb: memory,
+            host: row.get("hostname").map(str::to_owned),
+            error,
+            retry_reason,
+            input_hash: None,
+            attributes,
+        };
+        records.push((record, row.loc));
+    }
+    validate_records(records, Vec::new())
+}
