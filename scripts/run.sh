@@ -23,7 +23,19 @@ if [ -z "${DATABASE_URL:-}" ]; then
     trap 'pg_down "$PGDIR"' EXIT
 fi
 
+# An ingest token, created on first start and kept (git-ignored) for local scripts.
+TOKEN_FILE="$ROOT/.tasklens-token"
+if [ ! -s "$TOKEN_FILE" ]; then
+    (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(32))' >"$TOKEN_FILE")
+    log "created an ingest token in .tasklens-token: $(cat "$TOKEN_FILE")"
+fi
+export TASKLENS_INGEST_TOKENS=${TASKLENS_INGEST_TOKENS:-$(cat "$TOKEN_FILE")}
+
+# A newcomer's first page should be alive: load a demo history ending now into an empty database.
+mkdir -p "$ROOT/.tasklens"
+"$CARGO_TARGET_DIR/release/tasklens" demo --if-empty --ground-truth "$ROOT/.tasklens/demo-ground-truth.json"
+
 export TASKLENS_ADDR=${TASKLENS_ADDR:-127.0.0.1:3000}
 export TASKLENS_SITE_ROOT=${TASKLENS_SITE_ROOT:-$ROOT/site}
-log "Tasklens on http://$TASKLENS_ADDR  (Ctrl-C stops it)"
+log "Tasklens on http://$TASKLENS_ADDR  (Ctrl-C stops it; ingest token in .tasklens-token)"
 "$CARGO_TARGET_DIR/release/tasklens" serve

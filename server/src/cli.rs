@@ -17,10 +17,14 @@ pub struct Cli {
     pub config: Config,
 }
 
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Serve the web app and API (the default): applies pending migrations, then listens.
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Load trace files: ingest v1 JSON/NDJSON, WfCommons WfFormat JSON, Nextflow trace TSV.
+    Import(crate::commands::import::ImportArgs),
+    /// Generate and load a realistic demo history with its ground truth.
+    Demo(crate::commands::demo::DemoArgs),
 }

@@ -2,6 +2,7 @@
 //! the CLI. No business logic lives here: handlers parse, call `db`/`analytics`, and answer.
 
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod openapi;
 pub mod problem;

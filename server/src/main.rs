@@ -15,6 +15,8 @@ async fn main() -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Migrate => server::startup::migrate_only(&cli.config).await?,
+        Command::Import(args) => server::commands::import::run(args, &cli.config).await?,
+        Command::Demo(args) => server::commands::demo::run(args, &cli.config).await?,
     }
     Ok(())
 }

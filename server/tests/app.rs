@@ -1,4 +1,5 @@
 //! The real application on port 0 against a fresh Postgres database per test.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 use std::time::{Duration, Instant};
 

@@ -1,4 +1,5 @@
 //! `POST /api/v1/task-analytics/ingest` over HTTP against a fresh database per test.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 mod common;
 

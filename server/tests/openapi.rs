@@ -1,5 +1,6 @@
 //! The OpenAPI document is a contract: a snapshot keeps it from drifting silently.
 //! After an intended change: `cargo insta review` (or `INSTA_UPDATE=always cargo test`).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 use utoipa::OpenApi;
 

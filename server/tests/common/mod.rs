@@ -1,4 +1,5 @@
 //! Starts the real application on port 0 for integration tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 #![allow(dead_code)]
 
 use server::config::Config;

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Benchmarks, run on demand (never in CI): `scripts/bench.sh ingest`.
+# Starts a private PostgreSQL (fsync on, like production), builds release, runs the bench.
+source "$(dirname "$0")/lib/common.sh"
+source "$ROOT/scripts/lib/pg.sh"
+cd "$ROOT"
+which=${1:?usage: scripts/bench.sh ingest}
+"$ROOT/scripts/install.sh"
+WORK=$(mktemp -d /tmp/tasklens-bench.XXXXXX)
+chmod 755 "$WORK"
+PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+trap 'pg_down "$WORK/pg"; rm -rf "$WORK"' EXIT
+pg_up "$WORK/pg" "$PGPORT" durable
+export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
+cargo build --release -p server
+export TASKLENS_BIN="$CARGO_TARGET_DIR/release/tasklens"
+nproc_note="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(date -u +%F)"
+echo "machine: $nproc_note" >&2
+cargo bench -p server --bench "$which"

@@ -1,0 +1,4 @@
+//! CLI subcommands besides `serve`: thin shells over `importers`, `workload` and `db`.
+
+pub mod demo;
+pub mod import;
