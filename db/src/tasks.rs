@@ -64,7 +64,9 @@ fn escape_like(s: &str) -> String {
 
 /// Number of stored execution attempts.
 pub async fn execution_count(pool: &PgPool) -> Result<i64, DbError> {
-    Ok(sqlx::query_scalar("SELECT count(*) FROM task_execution_history")
-        .fetch_one(pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM task_execution_history")
+            .fetch_one(pool)
+            .await?,
+    )
 }

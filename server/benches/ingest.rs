@@ -136,9 +136,11 @@ fn generate(target: usize) -> R<Vec<ValidBatch>> {
 
 async fn fresh_database(admin_url: &str, name: &str) -> R<String> {
     let mut conn = PgConnection::connect(admin_url).await?;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-        .execute(&mut conn)
-        .await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut conn)
+    .await?;
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await?;
@@ -348,6 +350,6 @@ fn psql(url: &str, dir: &std::path::Path, command: &str) -> R<()> {
     if status.success() {
         Ok(())
     } else {
-        Err(format!("psql failed: {command}").into())
+        Err(anyhow::anyhow!("psql failed: {command}"))
     }
 }
