@@ -5,6 +5,7 @@
 //!   1. over HTTP: the release `tasklens serve` binary, batches of 10,000 as JSON, 2 in flight;
 //!   2. the baseline: `psql \copy` of the same rows (CSV) into the same tables, after creating
 //!      the workflows, tasks and workflow runs untimed (COPY cannot resolve keys).
+//!
 //! Prints executions/s for both, the ratio, and the server's peak RSS (VmHWM).
 //!
 //! Needs `DATABASE_URL` (a role that may create databases) and `TASKLENS_BIN` (release binary).
@@ -165,10 +166,10 @@ async fn count(url: &str) -> R<i64> {
 
 async fn wait_healthy(http: &reqwest::Client, base: &str) -> R<()> {
     for _ in 0..100 {
-        if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
-            if r.status().is_success() {
-                return Ok(());
-            }
+        if let Ok(r) = http.get(format!("{base}/healthz")).send().await
+            && r.status().is_success()
+        {
+            return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
