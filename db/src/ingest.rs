@@ -365,6 +365,25 @@ async fn upsert_dependencies(
         .flat_map(|d| [d.upstream_task_id.as_str(), d.downstream_task_id.as_str()])
         .collect();
     let keys: Vec<&str> = keys.into_iter().collect();
+    // Edges may arrive before any execution of their tasks: register such tasks under the
+    // edge's workflow with their key as name (their first execution fills in name and type).
+    let mut new_keys = Vec::new();
+    let mut new_wfs = Vec::new();
+    for d in &batch.dependencies {
+        for key in [&d.upstream_task_id, &d.downstream_task_id] {
+            new_keys.push(key.as_str());
+            new_wfs.push(workflows[&d.workflow_id]);
+        }
+    }
+    sqlx::query(
+        "INSERT INTO tasks (task_key, workflow_id, task_name)
+         SELECT k, w, k FROM UNNEST($1::text[], $2::uuid[]) AS u(k, w)
+         ON CONFLICT (task_key) DO NOTHING",
+    )
+    .bind(&new_keys)
+    .bind(&new_wfs)
+    .execute(&mut **tx)
+    .await?;
     let rows: Vec<(Uuid, String, Uuid)> =
         sqlx::query_as("SELECT id, task_key, workflow_id FROM tasks WHERE task_key = ANY($1)")
             .bind(&keys)
@@ -384,7 +403,7 @@ async fn upsert_dependencies(
                 errors.push(FieldError::new(
                     i,
                     format!("dependencies.{field}"),
-                    format!("unknown task {key:?}: send at least one of its executions first"),
+                    format!("task {key:?} could not be registered"),
                 ));
                 None
             }

@@ -171,23 +171,56 @@ async fn a_conflicting_record_rolls_back_the_whole_batch(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn a_dependency_on_an_unknown_task_is_refused_naming_the_dependency(pool: PgPool) {
+async fn an_edge_may_arrive_before_its_tasks_first_execution(pool: PgPool) {
     let b = batch(
-        vec![exec("e1", "etl.extract", "completed")],
+        vec![],
         vec![
-            json!({"workflowId": "etl", "upstreamTaskId": "etl.extract", "downstreamTaskId": "etl.ghost"}),
+            json!({"workflowId": "etl", "upstreamTaskId": "etl.extract", "downstreamTaskId": "etl.load"}),
+        ],
+    );
+    assert_eq!(ingest_batch(&pool, &b).await.unwrap().dependencies, 1);
+    let name: String =
+        sqlx::query_scalar("SELECT task_name FROM tasks WHERE task_key = 'etl.load'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        name, "etl.load",
+        "registered under its key until an execution names it"
+    );
+    let mut named = exec("e1", "etl.load", "completed");
+    named["taskName"] = json!("Load warehouse");
+    ingest_batch(&pool, &batch(vec![named], vec![]))
+        .await
+        .unwrap();
+    assert_eq!(count(&pool, "SELECT count(*) FROM tasks WHERE task_key = 'etl.load' AND task_name = 'Load warehouse'").await, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_edge_naming_a_task_of_another_workflow_is_refused_naming_the_dependency(pool: PgPool) {
+    ingest_batch(
+        &pool,
+        &batch(vec![exec("e1", "etl.extract", "completed")], vec![]),
+    )
+    .await
+    .unwrap();
+    let b = batch(
+        vec![],
+        vec![
+            json!({"workflowId": "other", "upstreamTaskId": "etl.extract", "downstreamTaskId": "other.load"}),
         ],
     );
     let Err(DbError::Invalid(errors)) = ingest_batch(&pool, &b).await else {
-        panic!()
+        panic!("expected a conflict")
     };
     assert_eq!(
         (errors[0].index, errors[0].field.as_str()),
-        (0, "dependencies.downstreamTaskId")
+        (0, "dependencies.upstreamTaskId")
     );
     assert_eq!(
-        count(&pool, "SELECT count(*) FROM task_execution_history").await,
-        0
+        count(&pool, "SELECT count(*) FROM tasks").await,
+        1,
+        "nothing written"
     );
 }
 

@@ -125,7 +125,8 @@ fn batch_problem(e: BatchError) -> Problem {
 
 impl Problem {
     /// 422 listing each invalid field; nothing from the batch was written.
-    pub fn invalid(errors: Vec<types::ingest::FieldError>) -> Self {
+    pub fn invalid(mut errors: Vec<types::ingest::FieldError>) -> Self {
+        errors.truncate(types::ingest::MAX_REPORTED_ERRORS);
         let mut p = Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(format!(
