@@ -1,4 +1,16 @@
 //! Tasklens analytics: pure functions over execution records. No IO, no async, no SQL;
 //! deterministic given a seed. Each concept lives in its own module and cites its method.
 
+pub mod anomaly;
+pub mod cluster;
+pub mod dag;
+pub mod execution;
+pub mod patterns;
+pub mod statistics;
 pub mod stats;
+pub mod trend;
+
+#[cfg(test)]
+#[path = "../tests/common/tolerances.rs"]
+#[allow(dead_code)]
+mod tolerances;

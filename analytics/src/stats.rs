@@ -92,7 +92,7 @@ mod tests {
     use proptest::prelude::*;
 
     /// Relative tolerance for comparisons with numpy (floating-point summation order differs).
-    const TOL: f64 = 1e-12;
+    const TOL: f64 = crate::tolerances::REL;
 
     #[test]
     fn summary_matches_numpy_on_a_hand_checked_sample() {

@@ -1,0 +1,89 @@
+//! The execution record every analysis reads: a flat, numeric view of one attempt.
+//! Times are epoch milliseconds (cheap to compare and subtract); absent measurements are `None`.
+//! `db` builds these from rows; tests and the accuracy evaluation build them from ingest records.
+
+use types::ExecutionStatus;
+use types::ingest::{AttributeValue, ExecutionRecord};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Execution {
+    pub execution_id: String,
+    pub task_id: String,
+    pub workflow_id: String,
+    pub workflow_execution_id: String,
+    pub status: ExecutionStatus,
+    pub attempt: u32,
+    pub start_ms: i64,
+    pub end_ms: Option<i64>,
+    pub duration_ms: Option<f64>,
+    pub cpu_time_ms: Option<f64>,
+    pub memory_peak_mb: Option<f64>,
+    pub cpu_allocated_cores: Option<f64>,
+    pub memory_allocated_mb: Option<f64>,
+    pub input_size_bytes: Option<f64>,
+    pub output_size_bytes: Option<f64>,
+    pub read_bytes: Option<f64>,
+    pub write_bytes: Option<f64>,
+    pub io_operations: Option<f64>,
+    pub network_calls: Option<f64>,
+    pub bytes_transferred: Option<f64>,
+    pub host: Option<String>,
+    pub error_type: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub input_hash: Option<String>,
+    /// Free-form factors, values rendered as strings (`true`, `3.5`, `eu-west`).
+    pub attributes: Vec<(String, String)>,
+}
+
+impl Execution {
+    /// Failed or timed out.
+    pub fn is_failure(&self) -> bool {
+        self.status.is_failure()
+    }
+}
+
+impl From<&ExecutionRecord> for Execution {
+    fn from(r: &ExecutionRecord) -> Self {
+        let f = |v: Option<i64>| v.map(|v| v as f64);
+        Execution {
+            execution_id: r.execution_id.clone(),
+            task_id: r.task_id.clone(),
+            workflow_id: r.workflow_id.clone(),
+            workflow_execution_id: r.workflow_execution_id.clone(),
+            status: r.status,
+            attempt: u32::try_from(r.attempt_number).unwrap_or(1),
+            start_ms: r.start_time.timestamp_millis(),
+            end_ms: r.end_time.map(|t| t.timestamp_millis()),
+            duration_ms: f(r.duration_ms),
+            cpu_time_ms: f(r.cpu_time_ms),
+            memory_peak_mb: r.memory_peak_mb,
+            cpu_allocated_cores: r.cpu_allocated_cores,
+            memory_allocated_mb: r.memory_allocated_mb,
+            input_size_bytes: f(r.input_size_bytes),
+            output_size_bytes: f(r.output_size_bytes),
+            read_bytes: f(r.read_bytes),
+            write_bytes: f(r.write_bytes),
+            io_operations: f(r.io_operations),
+            network_calls: f(r.network_calls),
+            bytes_transferred: f(r.bytes_transferred),
+            host: r.host.clone(),
+            error_type: r.error.as_ref().map(|e| e.error_type.clone()),
+            error_code: r.error.as_ref().and_then(|e| e.code.clone()),
+            error_message: r.error.as_ref().and_then(|e| e.message.clone()),
+            input_hash: r.input_hash.clone(),
+            attributes: r
+                .attributes
+                .iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        AttributeValue::Bool(b) => b.to_string(),
+                        AttributeValue::Number(n) => n.to_string(),
+                        AttributeValue::Text(s) => s.clone(),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,406 @@
+//! Recurring patterns in time and shape (spec `TimePattern`, `TaskPattern`).
+//!
+//! * **Period.** A cron-like schedule shows as inter-arrival times that cluster tightly around
+//!   one value: with `m` the median gap, the share of gaps within ±[`PERIOD_TOLERANCE`] of `m`
+//!   is the schedule's *regularity*; at ≥ [`MIN_REGULARITY`] the period is the mean of those
+//!   gaps and the confidence is the regularity. Otherwise the hourly arrival counts are tested
+//!   for daily (24 h) and weekly (168 h) cycles by their sample autocorrelation (Box & Jenkins
+//!   1976, §2.1.5), significant above `1.96/√N` (Bartlett's white-noise bound); the
+//!   autocorrelation is then the confidence.
+//! * **Peak hours and weekdays.** Pearson's χ² goodness-of-fit test of the hour-of-day (UTC)
+//!   counts against uniform (23 degrees of freedom; weekdays: 6). When it rejects at
+//!   [`PEAK_ALPHA`], the peaks are the *modal* hours: standardized residual
+//!   `(O − E)/√E > 2` and at least [`PEAK_SHARE_OF_MAX`] of the busiest hour's count.
+//! * **Burstiness** (Goh & Barabási 2008, *EPL* 81, 48002): `B = (σ − μ)/(σ + μ)` of the
+//!   inter-arrival times: −1 perfectly regular, 0 Poisson, → 1 bursty.
+//! * **Predictability**: `max(0, 1 − CV)` of the inter-arrival times (1 for a clock, 0 for
+//!   Poisson or burstier), the complement of the timing noise a forecaster faces.
+//! * **Bimodal durations**: Sarle's bimodality coefficient on log durations,
+//!   `BC = (g² + 1)/(κ + 3(n−1)²/((n−2)(n−3)))` with bias-corrected skewness `g` and excess
+//!   kurtosis `κ` (SAS Institute 1990; Pfister et al. 2013, *Front. Psychol.* 4), above 5/9,
+//!   confirmed by Ashman's `D = √2 |μ₁ − μ₂| / √(σ₁² + σ₂²) > 2` between the two 2-means
+//!   clusters (Ashman et al. 1994).
+
+use statrs::distribution::{ChiSquared, ContinuousCDF};
+use types::{Periodicity, SeasonalityInfo, TimePattern};
+
+/// A gap within ±10 % of the median gap counts as "on schedule".
+pub const PERIOD_TOLERANCE: f64 = 0.10;
+/// Share of on-schedule gaps that makes a schedule periodic.
+pub const MIN_REGULARITY: f64 = 0.6;
+/// Significance of the χ² uniformity tests.
+pub const PEAK_ALPHA: f64 = 0.01;
+/// A peak hour has at least this share of the busiest hour's count.
+pub const PEAK_SHARE_OF_MAX: f64 = 0.8;
+/// Fewest arrivals worth analysing.
+pub const MIN_EVENTS: usize = 8;
+/// Sarle's threshold: the coefficient of a uniform distribution.
+pub const BIMODALITY_THRESHOLD: f64 = 5.0 / 9.0;
+
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 24 * HOUR_MS;
+
+/// Timing analysis of one series of arrivals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeAnalysis {
+    pub events: usize,
+    pub periodicity: Periodicity,
+    pub period_seconds: Option<f64>,
+    pub confidence: f64,
+    /// Hours of day (UTC), busiest first.
+    pub peak_hours: Vec<u32>,
+    pub hour_p_value: f64,
+    /// Days of week, 0 = Monday, busiest first.
+    pub peak_weekdays: Vec<u32>,
+    pub weekday_p_value: f64,
+    pub burstiness: f64,
+    pub predictability: f64,
+}
+
+impl TimeAnalysis {
+    pub fn to_wire(&self) -> TimePattern {
+        TimePattern {
+            periodicity: self.periodicity,
+            peak_times: self
+                .peak_hours
+                .iter()
+                .map(|h| format!("{h:02}:00"))
+                .collect(),
+            seasonality: SeasonalityInfo {
+                period_seconds: self.period_seconds,
+                confidence: self.confidence,
+                hour_of_day_p_value: Some(self.hour_p_value),
+                day_of_week_p_value: Some(self.weekday_p_value),
+            },
+            burstiness: self.burstiness,
+            predictability: self.predictability,
+        }
+    }
+}
+
+/// Analyses arrival times (epoch ms, any order; equal times count once). `None` below
+/// [`MIN_EVENTS`] distinct arrivals.
+pub fn time_pattern(starts_ms: &[i64]) -> Option<TimeAnalysis> {
+    let mut t = starts_ms.to_vec();
+    t.sort_unstable();
+    t.dedup();
+    if t.len() < MIN_EVENTS {
+        return None;
+    }
+    let gaps: Vec<f64> = t
+        .windows(2)
+        .map(|w| (w[1] - w[0]) as f64 / 1000.0)
+        .collect();
+    let (period_seconds, confidence) = regular_period(&gaps).or_else(|| cyclic_period(&t)).unzip();
+    let hours = histogram(&t, 24, |ms| (ms.rem_euclid(DAY_MS) / HOUR_MS) as usize);
+    // 1970-01-01 was a Thursday: Monday = 0 means an offset of 3 days.
+    let days = histogram(&t, 7, |ms| {
+        ((ms.div_euclid(DAY_MS) + 3).rem_euclid(7)) as usize
+    });
+    let (peak_hours, hour_p_value) = peaks(&hours);
+    let (peak_weekdays, weekday_p_value) = peaks(&days);
+    let (mean, sd) = mean_sd(&gaps);
+    let cv = if mean > 0.0 { sd / mean } else { 0.0 };
+    Some(TimeAnalysis {
+        events: t.len(),
+        periodicity: period_seconds.map_or(Periodicity::None, periodicity_of),
+        period_seconds,
+        confidence: confidence.unwrap_or(0.0),
+        peak_hours,
+        hour_p_value,
+        peak_weekdays,
+        weekday_p_value,
+        burstiness: if sd + mean > 0.0 {
+            (sd - mean) / (sd + mean)
+        } else {
+            0.0
+        },
+        predictability: (1.0 - cv).max(0.0),
+    })
+}
+
+/// The named bucket of a period: under 2 h hourly, under 2 days daily, under 2 weeks weekly,
+/// beyond monthly (the exact period is reported beside it).
+pub fn periodicity_of(period_seconds: f64) -> Periodicity {
+    match period_seconds {
+        p if p < 2.0 * 3600.0 => Periodicity::Hourly,
+        p if p < 2.0 * 86_400.0 => Periodicity::Daily,
+        p if p < 14.0 * 86_400.0 => Periodicity::Weekly,
+        _ => Periodicity::Monthly,
+    }
+}
+
+fn regular_period(gaps: &[f64]) -> Option<(f64, f64)> {
+    let mut sorted = gaps.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let m = crate::stats::quantile_sorted(&sorted, 0.5).ok().flatten()?;
+    if m <= 0.0 {
+        return None;
+    }
+    let on: Vec<f64> = gaps
+        .iter()
+        .copied()
+        .filter(|g| (g - m).abs() <= PERIOD_TOLERANCE * m)
+        .collect();
+    let regularity = on.len() as f64 / gaps.len() as f64;
+    (regularity >= MIN_REGULARITY).then(|| (on.iter().sum::<f64>() / on.len() as f64, regularity))
+}
+
+fn cyclic_period(t: &[i64]) -> Option<(f64, f64)> {
+    let (first, last) = (*t.first()?, *t.last()?);
+    let n = ((last - first) / HOUR_MS + 1) as usize;
+    if n < 2 * 168 {
+        return None; // fewer than two weeks of hourly bins cannot show a weekly cycle
+    }
+    let mut counts = vec![0.0; n];
+    for &ms in t {
+        counts[((ms - first) / HOUR_MS) as usize] += 1.0;
+    }
+    let bound = 1.96 / (n as f64).sqrt();
+    [24usize, 168]
+        .into_iter()
+        .map(|lag| (lag, autocorrelation(&counts, lag)))
+        .filter(|(_, r)| *r > bound)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(lag, r)| (lag as f64 * 3600.0, r))
+}
+
+/// Sample autocorrelation at `lag` (Box & Jenkins: the biased estimator, divided by n).
+pub fn autocorrelation(x: &[f64], lag: usize) -> f64 {
+    let n = x.len();
+    if lag >= n {
+        return 0.0;
+    }
+    let mean = x.iter().sum::<f64>() / n as f64;
+    let var: f64 = x.iter().map(|v| (v - mean).powi(2)).sum();
+    if var == 0.0 {
+        return 0.0;
+    }
+    let cov: f64 = (0..n - lag)
+        .map(|i| (x[i] - mean) * (x[i + lag] - mean))
+        .sum();
+    cov / var
+}
+
+fn histogram(t: &[i64], bins: usize, bin: impl Fn(i64) -> usize) -> Vec<f64> {
+    let mut h = vec![0.0; bins];
+    for &ms in t {
+        h[bin(ms)] += 1.0;
+    }
+    h
+}
+
+/// χ² test against uniform and the modal bins; (peaks busiest first, p-value).
+pub fn peaks(counts: &[f64]) -> (Vec<u32>, f64) {
+    let total: f64 = counts.iter().sum();
+    let k = counts.len();
+    if total == 0.0 || k < 2 {
+        return (Vec::new(), 1.0);
+    }
+    let expected = total / k as f64;
+    let chi2: f64 = counts
+        .iter()
+        .map(|o| (o - expected).powi(2) / expected)
+        .sum();
+    let p = ChiSquared::new((k - 1) as f64).map_or(1.0, |d| 1.0 - d.cdf(chi2));
+    if p >= PEAK_ALPHA {
+        return (Vec::new(), p);
+    }
+    let max = counts.iter().copied().fold(0.0, f64::max);
+    let mut peaks: Vec<u32> = (0..k)
+        .filter(|&i| {
+            (counts[i] - expected) / expected.sqrt() > 2.0 && counts[i] >= PEAK_SHARE_OF_MAX * max
+        })
+        .map(|i| i as u32)
+        .collect();
+    peaks.sort_by(|a, b| {
+        counts[*b as usize]
+            .total_cmp(&counts[*a as usize])
+            .then(a.cmp(b))
+    });
+    (peaks, p)
+}
+
+fn mean_sd(x: &[f64]) -> (f64, f64) {
+    if x.is_empty() {
+        return (0.0, 0.0);
+    }
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let var = if x.len() > 1 {
+        x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (mean, var.sqrt())
+}
+
+/// Bias-corrected sample skewness `G1` and excess kurtosis `G2` (Joanes & Gill 1998; scipy
+/// `skew(bias=False)`, `kurtosis(bias=False)`); `None` below 4 values or with no spread.
+pub fn skew_kurtosis(x: &[f64]) -> Option<(f64, f64)> {
+    let n = x.len() as f64;
+    if x.len() < 4 {
+        return None;
+    }
+    let mean = x.iter().sum::<f64>() / n;
+    let m2 = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    if m2 == 0.0 {
+        return None;
+    }
+    let m3 = x.iter().map(|v| (v - mean).powi(3)).sum::<f64>() / n;
+    let m4 = x.iter().map(|v| (v - mean).powi(4)).sum::<f64>() / n;
+    let g1 = m3 / m2.powf(1.5);
+    let g2 = m4 / (m2 * m2) - 3.0;
+    let skew = (n * (n - 1.0)).sqrt() / (n - 2.0) * g1;
+    let kurt = (n - 1.0) / ((n - 2.0) * (n - 3.0)) * ((n + 1.0) * g2 + 6.0);
+    Some((skew, kurt))
+}
+
+/// Sarle's bimodality coefficient; `None` when skewness and kurtosis are undefined.
+pub fn bimodality_coefficient(x: &[f64]) -> Option<f64> {
+    let (g, k) = skew_kurtosis(x)?;
+    let n = x.len() as f64;
+    Some((g * g + 1.0) / (k + 3.0 * (n - 1.0).powi(2) / ((n - 2.0) * (n - 3.0))))
+}
+
+/// Whether durations have two modes (on a log scale, where durations are closer to normal).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bimodality {
+    pub coefficient: f64,
+    pub ashman_d: f64,
+    pub bimodal: bool,
+    /// The two modes' geometric means (ms), faster first.
+    pub modes_ms: (f64, f64),
+}
+
+pub fn bimodal_durations(durations_ms: &[f64]) -> Option<Bimodality> {
+    let logs: Vec<f64> = durations_ms
+        .iter()
+        .filter(|d| **d > 0.0)
+        .map(|d| d.ln())
+        .collect();
+    let coefficient = bimodality_coefficient(&logs)?;
+    let points: Vec<Vec<f64>> = logs.iter().map(|v| vec![*v]).collect();
+    let c = crate::cluster::kmeans(&points, 2, 0x5eed).ok()?;
+    let group = |j: usize| -> Vec<f64> {
+        logs.iter()
+            .zip(&c.labels)
+            .filter(|(_, l)| **l == j)
+            .map(|(v, _)| *v)
+            .collect()
+    };
+    let (a, b) = (group(0), group(1));
+    if a.len() < 2 || b.len() < 2 {
+        return None;
+    }
+    let ((ma, sa), (mb, sb)) = (mean_sd(&a), mean_sd(&b));
+    let ashman_d = std::f64::consts::SQRT_2 * (ma - mb).abs()
+        / (sa * sa + sb * sb).sqrt().max(f64::MIN_POSITIVE);
+    let (lo, hi) = if ma <= mb { (ma, mb) } else { (mb, ma) };
+    Some(Bimodality {
+        coefficient,
+        ashman_d,
+        bimodal: coefficient > BIMODALITY_THRESHOLD && ashman_d > 2.0,
+        modes_ms: (lo.exp(), hi.exp()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MONDAY_2026_11_23: i64 = 1_795_392_000_000; // 2026-11-23T00:00:00Z
+
+    #[test]
+    fn an_hourly_cron_with_jitter_is_hourly_with_the_exact_period_and_no_peak_hour() {
+        let starts: Vec<i64> = (0..24 * 14)
+            .map(|i| MONDAY_2026_11_23 + i * HOUR_MS + 300_000 + (i * 7919 % 30) * 1000)
+            .collect();
+        let a = time_pattern(&starts).unwrap();
+        assert_eq!(a.periodicity, Periodicity::Hourly);
+        assert!(
+            (a.period_seconds.unwrap() - 3600.0).abs() < 30.0,
+            "{:?}",
+            a.period_seconds
+        );
+        assert!(a.confidence > 0.99);
+        assert!(
+            a.peak_hours.is_empty(),
+            "uniform over hours: {:?}",
+            a.peak_hours
+        );
+        assert!(a.burstiness < -0.9 && a.predictability > 0.9);
+    }
+
+    #[test]
+    fn a_daily_job_at_two_peaks_at_two_oclock() {
+        let starts: Vec<i64> = (0..30)
+            .map(|d| MONDAY_2026_11_23 + d * DAY_MS + 2 * HOUR_MS)
+            .collect();
+        let a = time_pattern(&starts).unwrap();
+        assert_eq!(a.periodicity, Periodicity::Daily);
+        assert_eq!(a.period_seconds, Some(86_400.0));
+        assert_eq!(a.peak_hours, [2]);
+        assert!(a.hour_p_value < 1e-10);
+    }
+
+    #[test]
+    fn weekdays_are_counted_from_monday() {
+        // Every Wednesday at noon for 12 weeks: weekday 2.
+        let starts: Vec<i64> = (0..12)
+            .map(|w| MONDAY_2026_11_23 + (7 * w + 2) * DAY_MS + 12 * HOUR_MS)
+            .collect();
+        let a = time_pattern(&starts).unwrap();
+        assert_eq!(a.peak_weekdays, [2]);
+        assert_eq!(a.periodicity, Periodicity::Weekly);
+    }
+
+    #[test]
+    fn too_few_arrivals_give_no_pattern() {
+        assert_eq!(time_pattern(&[1, 2, 3]), None);
+    }
+
+    #[test]
+    fn burstiness_of_a_regular_series_is_minus_one() {
+        let starts: Vec<i64> = (0..20).map(|i| i * 1000).collect();
+        let a = time_pattern(&starts).unwrap();
+        assert_eq!(a.burstiness, -1.0);
+        assert_eq!(a.predictability, 1.0);
+    }
+
+    #[test]
+    fn chi_square_peaks_hand_example() {
+        // 24 bins, 100 events in bin 10, 90 in bin 11, 10 elsewhere: expected = 410/24 ≈ 17.08.
+        let mut h = vec![10.0; 24];
+        h[10] = 100.0;
+        h[11] = 90.0;
+        let (p, pv) = peaks(&h);
+        assert_eq!(p, [10, 11]);
+        assert!(pv < 1e-20);
+        // 80 % of the busiest: 85 would qualify, 79 would not.
+        h[11] = 79.0;
+        assert_eq!(peaks(&h).0, [10]);
+    }
+
+    #[test]
+    fn autocorrelation_of_a_period_24_signal_peaks_at_lag_24() {
+        let x: Vec<f64> = (0..24 * 20)
+            .map(|i| if i % 24 < 8 { 5.0 } else { 0.0 })
+            .collect();
+        assert!(autocorrelation(&x, 24) > 0.9);
+        assert!(autocorrelation(&x, 12) < 0.0);
+    }
+
+    #[test]
+    fn two_well_separated_duration_modes_are_bimodal() {
+        let mut d: Vec<f64> = (0..200)
+            .map(|i| 1000.0 * (1.0 + 0.1 * ((i % 7) as f64 - 3.0) / 3.0))
+            .collect();
+        d.extend((0..200).map(|i| 60_000.0 * (1.0 + 0.1 * ((i % 5) as f64 - 2.0) / 2.0)));
+        let b = bimodal_durations(&d).unwrap();
+        assert!(b.bimodal, "{b:?}");
+        assert!((b.modes_ms.0 - 1000.0).abs() < 50.0 && (b.modes_ms.1 - 60_000.0).abs() < 3000.0);
+        let single: Vec<f64> = (0..300).map(|i| 1000.0 + (i % 17) as f64 * 10.0).collect();
+        assert!(!bimodal_durations(&single).unwrap().bimodal);
+    }
+}

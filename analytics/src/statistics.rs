@@ -1,0 +1,246 @@
+//! `ExecutionStatistics` of one task over a window (the spec's `_calculate_execution_statistics`).
+//!
+//! As in the spec, duration statistics cover every execution that has a duration, whatever its
+//! status, and the failure rate counts failed and timed-out executions over all of them.
+//! Percentiles are Hyndman-Fan type 7 (numpy's default, Postgres `percentile_cont`), found by
+//! selection (`select_nth_unstable`, expected O(n)) rather than a full sort. The trend is
+//! Mann-Kendall with Sen's slope ([`crate::trend`]) on (start time, duration), reported as
+//! degrading or improving only when it is both statistically significant at `alpha` and
+//! practically relevant: a fitted change across the window of at least
+//! [`MIN_RELATIVE_CHANGE`] of the median duration (with thousands of executions, a 0.5 % drift
+//! is "significant" but not worth anyone's attention).
+
+use types::{ExecutionStatistics, ExecutionStatus, TrendDirection};
+
+use crate::execution::Execution;
+use crate::trend::{DurationTrend, duration_trend};
+
+/// Smallest fitted change across the window, relative to the median, reported as a trend.
+pub const MIN_RELATIVE_CHANGE: f64 = 0.05;
+/// Significance level of the trend test.
+pub const TREND_ALPHA: f64 = 0.05;
+
+/// Quantiles of unsorted values by linear interpolation (type 7), using selection. Reorders
+/// `values`. `qs` must be in `[0, 1]`; returns `None` for an empty slice.
+pub fn quantiles(values: &mut [f64], qs: &[f64]) -> Option<Vec<f64>> {
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(qs.len());
+    for &q in qs {
+        let h = q.clamp(0.0, 1.0) * (n - 1) as f64;
+        let lo = h.floor() as usize;
+        let (_, v_lo, right) = values.select_nth_unstable_by(lo, f64::total_cmp);
+        let v_lo = *v_lo;
+        let frac = h - lo as f64;
+        let v = if frac > 0.0 {
+            // The next order statistic is the smallest value to the right of the pivot.
+            let v_hi = right.iter().copied().fold(f64::INFINITY, f64::min);
+            v_lo + frac * (v_hi - v_lo)
+        } else {
+            v_lo
+        };
+        out.push(v);
+    }
+    Some(out)
+}
+
+/// Statistics and the full trend result (for callers that show slope and p-value).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatisticsReport {
+    pub stats: ExecutionStatistics,
+    pub trend: Option<DurationTrend>,
+}
+
+pub fn execution_statistics(execs: &[Execution]) -> StatisticsReport {
+    let mut s = ExecutionStatistics {
+        total_executions: execs.len() as u64,
+        ..Default::default()
+    };
+    for e in execs {
+        match e.status {
+            ExecutionStatus::Completed => s.successful_executions += 1,
+            ExecutionStatus::Failed => s.failed_executions += 1,
+            ExecutionStatus::Timeout => s.timeout_executions += 1,
+            _ => {}
+        }
+        if e.attempt > 1 {
+            s.retried_executions += 1;
+        }
+    }
+    if s.total_executions > 0 {
+        s.success_rate = 100.0 * s.successful_executions as f64 / s.total_executions as f64;
+    }
+    let mut durations: Vec<f64> = execs.iter().filter_map(|e| e.duration_ms).collect();
+    let n = durations.len();
+    if n > 0 {
+        let (min, max, sum) = durations.iter().fold(
+            (f64::INFINITY, f64::NEG_INFINITY, 0.0),
+            |(lo, hi, sum), d| (lo.min(*d), hi.max(*d), sum + d),
+        );
+        let mean = sum / n as f64;
+        let var = if n > 1 {
+            durations.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1) as f64
+        } else {
+            0.0
+        };
+        s.avg_duration = mean;
+        s.min_duration = min;
+        s.max_duration = max;
+        s.standard_deviation = var.sqrt();
+        s.coefficient_of_variation = if mean > 0.0 {
+            s.standard_deviation / mean
+        } else {
+            0.0
+        };
+        if let Some(q) = quantiles(&mut durations, &[0.5, 0.95, 0.99]) {
+            (s.p50_duration, s.p95_duration, s.p99_duration) = (q[0], q[1], q[2]);
+        }
+    }
+    let points: Vec<(f64, f64)> = execs
+        .iter()
+        .filter_map(|e| e.duration_ms.map(|d| (e.start_ms as f64 / 1000.0, d)))
+        .collect();
+    let trend = duration_trend(&points, TREND_ALPHA).ok();
+    s.trend_direction = trend.as_ref().map_or(TrendDirection::Stable, direction_of);
+    StatisticsReport { stats: s, trend }
+}
+
+/// Significant and at least [`MIN_RELATIVE_CHANGE`] across the window, else stable.
+pub fn direction_of(t: &DurationTrend) -> TrendDirection {
+    let relevant = t
+        .relative_change
+        .is_some_and(|c| c.abs() >= MIN_RELATIVE_CHANGE);
+    if relevant {
+        t.direction
+    } else {
+        TrendDirection::Stable
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::quantile_sorted;
+    use proptest::prelude::*;
+
+    fn exec(i: i64, status: ExecutionStatus, attempt: u32, duration: Option<f64>) -> Execution {
+        Execution {
+            execution_id: format!("e{i}"),
+            task_id: "t".into(),
+            workflow_id: "w".into(),
+            workflow_execution_id: format!("r{i}"),
+            status,
+            attempt,
+            start_ms: 1_700_000_000_000 + i * 3_600_000,
+            end_ms: duration.map(|d| 1_700_000_000_000 + i * 3_600_000 + d as i64),
+            duration_ms: duration,
+            cpu_time_ms: None,
+            memory_peak_mb: None,
+            cpu_allocated_cores: None,
+            memory_allocated_mb: None,
+            input_size_bytes: None,
+            output_size_bytes: None,
+            read_bytes: None,
+            write_bytes: None,
+            io_operations: None,
+            network_calls: None,
+            bytes_transferred: None,
+            host: None,
+            error_type: None,
+            error_code: None,
+            error_message: None,
+            input_hash: None,
+            attributes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn counts_rates_and_the_spec_duration_rule_on_a_hand_worked_window() {
+        use ExecutionStatus::*;
+        // Durations of every status count; the running one has none.
+        let execs = vec![
+            exec(0, Completed, 1, Some(120.0)),
+            exec(1, Failed, 1, Some(80.0)),
+            exec(2, Completed, 2, Some(200.0)),
+            exec(3, Timeout, 1, Some(3000.0)),
+            exec(4, Completed, 1, Some(110.0)),
+            exec(5, Running, 1, None),
+        ];
+        let s = execution_statistics(&execs).stats;
+        assert_eq!(
+            (
+                s.total_executions,
+                s.successful_executions,
+                s.failed_executions,
+                s.timeout_executions,
+                s.retried_executions
+            ),
+            (6, 3, 1, 1, 1)
+        );
+        assert_eq!(s.success_rate, 50.0);
+        // numpy: np.percentile([120, 80, 200, 3000, 110], [50, 95, 99]) -> [120, 2440, 2888]
+        for (got, want) in [
+            (s.p50_duration, 120.0),
+            (s.p95_duration, 2440.0),
+            (s.p99_duration, 2888.0),
+        ] {
+            approx::assert_relative_eq!(got, want, max_relative = crate::tolerances::REL);
+        }
+        assert_eq!(
+            (s.min_duration, s.max_duration, s.avg_duration),
+            (80.0, 3000.0, 702.0)
+        );
+    }
+
+    #[test]
+    fn a_forty_percent_slowdown_is_degrading_and_a_one_percent_drift_is_stable() {
+        use ExecutionStatus::Completed;
+        let slow: Vec<Execution> = (0..200)
+            .map(|i| exec(i, Completed, 1, Some(1000.0 + 2.0 * i as f64)))
+            .collect();
+        assert_eq!(
+            execution_statistics(&slow).stats.trend_direction,
+            TrendDirection::Degrading
+        );
+        let fast: Vec<Execution> = (0..200)
+            .map(|i| exec(i, Completed, 1, Some(1400.0 - 2.0 * i as f64)))
+            .collect();
+        assert_eq!(
+            execution_statistics(&fast).stats.trend_direction,
+            TrendDirection::Improving
+        );
+        let drift: Vec<Execution> = (0..200)
+            .map(|i| exec(i, Completed, 1, Some(1000.0 + 0.05 * i as f64)))
+            .collect();
+        let r = execution_statistics(&drift);
+        assert!(
+            r.trend.as_ref().unwrap().test.p_value < 1e-6,
+            "significant..."
+        );
+        assert_eq!(
+            r.stats.trend_direction,
+            TrendDirection::Stable,
+            "...but irrelevant"
+        );
+    }
+
+    #[test]
+    fn an_empty_window_has_zero_statistics() {
+        let s = execution_statistics(&[]).stats;
+        assert_eq!(s, ExecutionStatistics::default());
+    }
+
+    proptest! {
+        #[test]
+        fn selection_quantiles_equal_sorted_quantiles(v in prop::collection::vec(-1e6f64..1e6, 1..300), q in 0.0f64..=1.0) {
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            let want = quantile_sorted(&sorted, q).unwrap().unwrap();
+            let mut work = v.clone();
+            let got = quantiles(&mut work, &[q]).unwrap()[0];
+            prop_assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0));
+        }
+    }
+}

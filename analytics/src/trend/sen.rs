@@ -1,0 +1,660 @@
+//! Theil-Sen slope selection: the k-th smallest of the `O(n²)` pairwise slopes in
+//! `O(n log n)` expected time, without materialising the pairs.
+//!
+//! Method: randomized interval contraction (Matoušek 1991, "Randomized optimal algorithm for
+//! slope selection", *Inf. Process. Lett.* 39; Dillencourt, Mount & Netanyahu 1992, "A
+//! randomized algorithm for slope selection", *IJCGA* 2). For a threshold `t`, the pair
+//! `x_i < x_j` has slope `≤ t` exactly when `y_j − t·x_j ≤ y_i − t·x_i`, so the number of slopes
+//! below `t` is an inversion count between the order of the points by `x` and their order by
+//! `y − t·x`, and the pairs whose slope lies in an open interval `(lo, hi)` are the inversions
+//! between the orders at `lo` and at `hi`. Each round samples `m` of those pairs uniformly (a
+//! Fenwick tree gives the r-th inversion of each point), takes two sample slopes bracketing the
+//! wanted rank and counts exactly where they fall; the interval shrinks by a factor of about
+//! `√m` per round, so with `m = n` it holds `O(n)` pairs after a constant expected number of
+//! `O(n log n)` rounds, and those are listed and selected directly.
+//!
+//! Exactness: orders at a threshold compare `y·dx − x·dy` for the threshold's `(dy, dx)` with
+//! a floating-point filter and, when the filter cannot decide, an exact sign from error-free
+//! transformations (Dekker's product via FMA, Knuth's two-sum and Shewchuk's expansion sum,
+//! Shewchuk 1997, "Adaptive precision floating-point arithmetic and fast robust geometric
+//! predicates", *DCG* 18). Counts are therefore exact for the slopes of the given points, ties
+//! included, and the result does not depend on the random choices (which only affect speed;
+//! the generator is seeded with a constant, so runs are reproducible anyway). The selected
+//! value is computed as `(y_j − y_i) / (x_j − x_i)` in `f64`, like every reference
+//! implementation, so it equals the naive "sort all slopes" answer bit for bit whenever the
+//! coordinate differences are exact in `f64` (integer-valued data, timestamps in one binade),
+//! and otherwise differs from it by at most a few ulps.
+
+use std::cmp::Ordering;
+
+/// A finite observation `(x, y)`; callers validate finiteness and magnitude.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pt {
+    pub x: f64,
+    pub y: f64,
+}
+
+/// Tuning of the selection; only speed depends on it, never the result.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SelectParams {
+    /// List the pairs of the current interval once there are at most this many.
+    pub budget: u64,
+    /// Pairs sampled per contraction round.
+    pub sample: usize,
+    /// Half-width of the bracket around the expected sample rank, in units of `√sample`.
+    pub spread: f64,
+    /// Rounds after which the interval is listed whatever its size (guards against
+    /// astronomically unlucky sampling).
+    pub max_rounds: usize,
+}
+
+impl SelectParams {
+    pub fn for_len(n: usize) -> Self {
+        let n = n as u64;
+        Self {
+            budget: 8 * n + 256,
+            sample: (n as usize).max(64),
+            spread: 1.5,
+            max_rounds: 64,
+        }
+    }
+}
+
+/// The median of the slopes `(y_j − y_i)/(x_j − x_i)` over all pairs with `x_i ≠ x_j`, averaging
+/// the two middle slopes when their number is even (numpy `median`, so scipy `theilslopes`).
+/// `None` when every point has the same `x`. `pts` must be sorted by `(x, y)`.
+pub(crate) fn median_slope(pts: &[Pt], params: &SelectParams) -> Option<f64> {
+    let total = valid_pairs(pts);
+    if total == 0 {
+        return None;
+    }
+    let mut rng = SplitMix64(0x7A5C_1E25_5E25_10BE);
+    let k = total.div_ceil(2);
+    if total % 2 == 1 {
+        return Some(select(pts, [k, k], total, params, &mut rng)[0]);
+    }
+    let [lower, upper] = select(pts, [k, k + 1], total, params, &mut rng);
+    Some((lower + upper) / 2.0)
+}
+
+/// Number of pairs with different `x` in `(x, y)`-sorted points.
+fn valid_pairs(pts: &[Pt]) -> u64 {
+    let n = pts.len() as u64;
+    let mut tied = 0u64;
+    let mut start = 0;
+    for i in 1..=pts.len() {
+        if i == pts.len() || pts[i].x != pts[start].x {
+            let g = (i - start) as u64;
+            tied += g * (g - 1) / 2;
+            start = i;
+        }
+    }
+    n * n.saturating_sub(1) / 2 - tied
+}
+
+/// A slope threshold. `Slope { dy, dx }` stands for the real number `dy / dx` (`dx > 0`).
+#[derive(Debug, Clone, Copy)]
+enum Threshold {
+    NegInf,
+    Slope { dy: f64, dx: f64 },
+    PosInf,
+}
+
+/// The `ranks[0]`-th and `ranks[1]`-th smallest (1-based, `ranks[0] ≤ ranks[1] ≤ total`)
+/// pairwise slopes, found in one contraction that keeps both ranks inside the interval.
+fn select(
+    pts: &[Pt],
+    ranks: [u64; 2],
+    total: u64,
+    params: &SelectParams,
+    rng: &mut SplitMix64,
+) -> [f64; 2] {
+    let mut found: [Option<f64>; 2] = [None, None];
+    // Invariant: `below` slopes are ≤ lo and `upto` slopes are < hi, and every rank still
+    // wanted lies in `below + 1 ..= upto`.
+    let (mut lo, mut below) = (Threshold::NegInf, 0u64);
+    let (mut hi, mut upto) = (Threshold::PosInf, total);
+    let mut round = 0;
+    loop {
+        let pending = |found: &[Option<f64>; 2]| -> Vec<u64> {
+            (0..2)
+                .filter(|&r| found[r].is_none())
+                .map(|r| ranks[r])
+                .collect()
+        };
+        let wanted = pending(&found);
+        let (Some(&first), Some(&last)) = (wanted.first(), wanted.last()) else {
+            return found.map(|f| f.unwrap_or(f64::NAN));
+        };
+        let scan = Scan::new(pts, &Order::at(pts, lo), &Order::at(pts, hi));
+        debug_assert_eq!(scan.total, upto - below);
+        if scan.total <= params.budget || round >= params.max_rounds {
+            let mut slopes = Vec::with_capacity(scan.total as usize);
+            scan.for_each_pair(|i, j| slopes.push(slope(pts, i, j)));
+            for r in 0..2 {
+                if found[r].is_none() {
+                    let idx = (ranks[r] - below - 1) as usize;
+                    let (_, kth, _) = slopes.select_nth_unstable_by(idx, f64::total_cmp);
+                    found[r] = Some(*kth);
+                }
+            }
+            continue;
+        }
+        round += 1;
+
+        let m = params.sample.max(1);
+        let mut draws: Vec<u64> = (0..m).map(|_| rng.below(scan.total)).collect();
+        draws.sort_unstable();
+        let mut requests = Vec::with_capacity(m);
+        let (mut pos, mut cum) = (0usize, 0u64);
+        for d in draws {
+            while cum + scan.counts[pos] <= d {
+                cum += scan.counts[pos];
+                pos += 1;
+            }
+            requests.push((pos, d - cum));
+        }
+        let mut samples: Vec<(f64, usize, usize)> = scan
+            .partners(&requests)
+            .into_iter()
+            .map(|(i, j)| (slope(pts, i, j), i, j))
+            .collect();
+        samples.sort_by(|a, b| a.0.total_cmp(&b.0));
+
+        // Expected (0-based) sample indices of the wanted slopes, bracketed by ± spread·√m.
+        let expected = |k: u64| (k - below) as f64 / scan.total as f64 * m as f64 - 1.0;
+        let delta = params.spread * (m as f64).sqrt();
+        let candidates = [
+            (expected(first) - delta).floor(),
+            (expected(last) + delta).ceil(),
+        ];
+        for c in candidates {
+            if c < 0.0 || c >= m as f64 {
+                continue;
+            }
+            let (_, i, j) = samples[c as usize];
+            let t = Threshold::Slope {
+                dy: pts[j].y - pts[i].y,
+                dx: pts[j].x - pts[i].x,
+            };
+            let (less, less_or_equal) = count_at(pts, t);
+            for r in 0..2 {
+                if found[r].is_none() && less < ranks[r] && ranks[r] <= less_or_equal {
+                    // The wanted slope is exactly this threshold.
+                    found[r] = Some(slope(pts, i, j));
+                }
+            }
+            let wanted = pending(&found);
+            if wanted.is_empty() {
+                break;
+            }
+            if wanted.iter().all(|&k| less_or_equal < k) && less_or_equal > below {
+                (lo, below) = (t, less_or_equal);
+            } else if wanted.iter().all(|&k| k <= less) && less < upto {
+                (hi, upto) = (t, less);
+            }
+        }
+    }
+}
+
+/// Slope of the pair `(i, j)`, `x_i < x_j`, as every reference computes it.
+fn slope(pts: &[Pt], i: usize, j: usize) -> f64 {
+    (pts[j].y - pts[i].y) / (pts[j].x - pts[i].x)
+}
+
+/// `(#slopes < t, #slopes ≤ t)`, exactly.
+fn count_at(pts: &[Pt], t: Threshold) -> (u64, u64) {
+    let order = Order::at(pts, t);
+    let scan = Scan::new(pts, &Order::NegInf, &order);
+    // Pairs with slope exactly t: equal keys at t, minus identical points (equal key and x).
+    let mut equal = 0u64;
+    let mut start = 0;
+    let sorted = &scan.hi_order;
+    for e in 1..=sorted.len() {
+        if e == sorted.len() || order.cmp(pts, sorted[start], sorted[e]) != Ordering::Equal {
+            let class = (e - start) as u64;
+            equal += class * (class - 1) / 2;
+            // Members are in index order and points are (x, y)-sorted: duplicates are adjacent.
+            let mut run = 1u64;
+            for w in sorted[start..e].windows(2) {
+                if pts[w[0]].x == pts[w[1]].x {
+                    run += 1;
+                } else {
+                    equal -= run * (run - 1) / 2;
+                    run = 1;
+                }
+            }
+            equal -= run * (run - 1) / 2;
+            start = e;
+        }
+    }
+    (scan.total, scan.total + equal)
+}
+
+/// The order of the points by `y − t·x` (ascending) for a threshold `t`.
+enum Order {
+    /// `t → −∞`: by `x`, then `y`.
+    NegInf,
+    /// `t → +∞`: by `x` descending, then `y`.
+    PosInf,
+    Keys(Vec<Key>),
+}
+
+impl Order {
+    fn at(pts: &[Pt], t: Threshold) -> Self {
+        match t {
+            Threshold::NegInf => Order::NegInf,
+            Threshold::PosInf => Order::PosInf,
+            Threshold::Slope { dy, dx } => {
+                Order::Keys(pts.iter().map(|p| Key::new(*p, dy, dx)).collect())
+            }
+        }
+    }
+
+    fn cmp(&self, pts: &[Pt], a: usize, b: usize) -> Ordering {
+        match self {
+            Order::NegInf => pts[a]
+                .x
+                .total_cmp(&pts[b].x)
+                .then(pts[a].y.total_cmp(&pts[b].y)),
+            Order::PosInf => pts[b]
+                .x
+                .total_cmp(&pts[a].x)
+                .then(pts[a].y.total_cmp(&pts[b].y)),
+            Order::Keys(keys) => keys[a].cmp(&keys[b]),
+        }
+    }
+
+    /// Point indices in this order, ties by index.
+    fn sorted(&self, pts: &[Pt]) -> Vec<usize> {
+        match self {
+            // Callers sort the points by (x, y): the identity is this order.
+            Order::NegInf => (0..pts.len()).collect(),
+            Order::PosInf => {
+                let mut idx: Vec<usize> = (0..pts.len()).collect();
+                idx.sort_unstable_by(|&a, &b| self.cmp(pts, a, b).then(a.cmp(&b)));
+                idx
+            }
+            Order::Keys(keys) => {
+                // Sort compact (approx, bound, index) records so the filter decides without
+                // touching the exact terms.
+                let mut items: Vec<(f64, f64, usize)> = keys
+                    .iter()
+                    .enumerate()
+                    .map(|(i, k)| (k.approx, k.bound, i))
+                    .collect();
+                items.sort_unstable_by(|a, b| {
+                    let d = a.0 - b.0;
+                    if d.abs() > a.1 + b.1 {
+                        d.total_cmp(&0.0)
+                    } else {
+                        keys[a.2].cmp(&keys[b.2]).then(a.2.cmp(&b.2))
+                    }
+                });
+                items.into_iter().map(|(_, _, i)| i).collect()
+            }
+        }
+    }
+}
+
+/// `y·dx − x·dy` for one point: a float approximation with an error bound, and the exact
+/// value as four floats (`y·dx` and `−x·dy`, each split into product and rounding error).
+#[derive(Debug, Clone, Copy)]
+struct Key {
+    approx: f64,
+    bound: f64,
+    exact: [f64; 4],
+}
+
+impl Key {
+    fn new(p: Pt, dy: f64, dx: f64) -> Self {
+        let (a, a_err) = two_product(p.y, dx);
+        let (b, b_err) = two_product(p.x, dy);
+        let exact = [a, a_err, -b, -b_err];
+        if a_err == 0.0 && b_err == 0.0 {
+            let (d, d_err) = two_sum(a, -b);
+            if d_err == 0.0 {
+                // The float difference is the exact key (always so for small integers).
+                return Key {
+                    approx: d,
+                    bound: 0.0,
+                    exact,
+                };
+            }
+        }
+        // |approx − exact| ≤ ε(|a| + |b|) (one rounding each for a, b and the difference);
+        // twice that leaves room for rounding in the comparison itself.
+        Key {
+            approx: a - b,
+            bound: 2.0 * f64::EPSILON * (a.abs() + b.abs()),
+            exact,
+        }
+    }
+
+    fn cmp(&self, other: &Key) -> Ordering {
+        let d = self.approx - other.approx;
+        if d.abs() > self.bound + other.bound {
+            return d.total_cmp(&0.0);
+        }
+        if self.bound == 0.0 && other.bound == 0.0 {
+            // Both approximations are exact, so comparing them is exact.
+            return self
+                .approx
+                .partial_cmp(&other.approx)
+                .unwrap_or(Ordering::Equal);
+        }
+        let [a0, a1, a2, a3] = self.exact;
+        let [b0, b1, b2, b3] = other.exact;
+        sign_of_sum([a0, a1, a2, a3, -b0, -b1, -b2, -b3])
+    }
+}
+
+/// `a·b` as `p + e` exactly (Dekker's product through a fused multiply-add).
+fn two_product(a: f64, b: f64) -> (f64, f64) {
+    let p = a * b;
+    (p, a.mul_add(b, -p))
+}
+
+/// `a + b` as `s + e` exactly (Knuth's two-sum).
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let bv = s - a;
+    let av = s - bv;
+    (s, (a - av) + (b - bv))
+}
+
+/// Exact sign of a sum of floats: grow a non-overlapping expansion term by term (Shewchuk
+/// 1997, Grow-Expansion); the sign of the sum is that of its largest non-zero component.
+fn sign_of_sum<const N: usize>(terms: [f64; N]) -> Ordering {
+    let mut h = [0.0f64; N];
+    for (len, &t) in terms.iter().enumerate() {
+        let mut q = t;
+        for hi in h.iter_mut().take(len) {
+            let (s, e) = two_sum(q, *hi);
+            *hi = e;
+            q = s;
+        }
+        h[len] = q;
+    }
+    h.iter()
+        .rev()
+        .find(|c| **c != 0.0)
+        .map_or(Ordering::Equal, |c| {
+            if *c > 0.0 {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        })
+}
+
+/// The pairs `i, j` with `key_lo(i) < key_lo(j)` and `key_hi(i) > key_hi(j)`: for `lo < hi`
+/// these are exactly the pairs with `x_i < x_j` and slope strictly between `lo` and `hi`.
+struct Scan {
+    lo_order: Vec<usize>,
+    /// Ranges of `lo_order` with equal keys at `lo`.
+    lo_groups: Vec<(usize, usize)>,
+    hi_order: Vec<usize>,
+    /// Position of each point in `hi_order`.
+    hi_pos: Vec<usize>,
+    /// One past the last position of each point's equal-key class in `hi_order`.
+    class_end: Vec<usize>,
+    /// Pairs per point `j`, indexed by `j`'s position in `lo_order`.
+    counts: Vec<u64>,
+    total: u64,
+}
+
+impl Scan {
+    fn new(pts: &[Pt], lo: &Order, hi: &Order) -> Self {
+        let n = pts.len();
+        let lo_order = lo.sorted(pts);
+        let mut lo_groups = Vec::new();
+        let mut start = 0;
+        for e in 1..=n {
+            if e == n || lo.cmp(pts, lo_order[start], lo_order[e]) != Ordering::Equal {
+                lo_groups.push((start, e));
+                start = e;
+            }
+        }
+        let hi_order = hi.sorted(pts);
+        let mut hi_pos = vec![0; n];
+        let mut class_end = vec![0; n];
+        let mut start = 0;
+        for e in 1..=n {
+            if e == n || hi.cmp(pts, hi_order[start], hi_order[e]) != Ordering::Equal {
+                for (pos, &p) in hi_order.iter().enumerate().take(e).skip(start) {
+                    hi_pos[p] = pos;
+                    class_end[p] = e;
+                }
+                start = e;
+            }
+        }
+        let mut scan = Scan {
+            lo_order,
+            lo_groups,
+            hi_order,
+            hi_pos,
+            class_end,
+            counts: vec![0; n],
+            total: 0,
+        };
+        let mut tree = Fenwick::new(n);
+        let mut inserted = 0u64;
+        for &(start, end) in &scan.lo_groups {
+            for pos in start..end {
+                let j = scan.lo_order[pos];
+                let c = inserted - tree.prefix(scan.class_end[j]);
+                scan.counts[pos] = c;
+                scan.total += c;
+            }
+            for pos in start..end {
+                tree.add(scan.hi_pos[scan.lo_order[pos]]);
+            }
+            inserted += (end - start) as u64;
+        }
+        scan
+    }
+
+    /// Calls `f(i, j)` for every pair of the interval.
+    fn for_each_pair(&self, mut f: impl FnMut(usize, usize)) {
+        let mut tree = Fenwick::new(self.lo_order.len());
+        for &(start, end) in &self.lo_groups {
+            for pos in start..end {
+                let j = self.lo_order[pos];
+                let below = tree.prefix(self.class_end[j]);
+                for r in 0..self.counts[pos] {
+                    f(self.hi_order[tree.kth(below + r + 1)], j);
+                }
+            }
+            for pos in start..end {
+                tree.add(self.hi_pos[self.lo_order[pos]]);
+            }
+        }
+    }
+
+    /// The `r`-th (0-based) partner `i` of the point at `lo_order[pos]`, for each request
+    /// `(pos, r)` with `r < counts[pos]`; requests sorted by `pos`. Returns `(i, j)` pairs.
+    fn partners(&self, requests: &[(usize, u64)]) -> Vec<(usize, usize)> {
+        let mut tree = Fenwick::new(self.lo_order.len());
+        let mut out = Vec::with_capacity(requests.len());
+        let mut q = 0;
+        for &(start, end) in &self.lo_groups {
+            while q < requests.len() && requests[q].0 < end {
+                let (pos, r) = requests[q];
+                let j = self.lo_order[pos];
+                let at = tree.kth(tree.prefix(self.class_end[j]) + r + 1);
+                out.push((self.hi_order[at], j));
+                q += 1;
+            }
+            for pos in start..end {
+                tree.add(self.hi_pos[self.lo_order[pos]]);
+            }
+        }
+        out
+    }
+}
+
+/// Binary indexed tree over positions `0..n` counting inserted positions (Fenwick 1994).
+struct Fenwick {
+    tree: Vec<u64>,
+}
+
+impl Fenwick {
+    fn new(n: usize) -> Self {
+        Fenwick {
+            tree: vec![0; n + 1],
+        }
+    }
+
+    fn add(&mut self, pos: usize) {
+        let mut i = pos + 1;
+        while i < self.tree.len() {
+            self.tree[i] += 1;
+            i += i & i.wrapping_neg();
+        }
+    }
+
+    /// Number of inserted positions `< end`.
+    fn prefix(&self, end: usize) -> u64 {
+        let (mut i, mut sum) = (end, 0);
+        while i > 0 {
+            sum += self.tree[i];
+            i &= i - 1;
+        }
+        sum
+    }
+
+    /// The `k`-th smallest inserted position (1-based `k`, at most the number inserted).
+    fn kth(&self, mut k: u64) -> usize {
+        let n = self.tree.len() - 1;
+        let mut pos = 0;
+        let mut step = if n == 0 { 0 } else { 1 << n.ilog2() };
+        while step > 0 {
+            if pos + step <= n && self.tree[pos + step] < k {
+                pos += step;
+                k -= self.tree[pos];
+            }
+            step >>= 1;
+        }
+        pos
+    }
+}
+
+/// SplitMix64 (Steele, Lea & Flood 2014): small, seedable, good enough to sample pairs.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..bound` (Lemire's multiply-shift; the bias of at most `bound / 2⁶⁴` only
+    /// affects which pairs get sampled, never the result).
+    fn below(&mut self, bound: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(bound)) >> 64) as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sorted_pts(raw: &[(f64, f64)]) -> Vec<Pt> {
+        let mut pts: Vec<Pt> = raw.iter().map(|&(x, y)| Pt { x, y }).collect();
+        pts.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)));
+        pts
+    }
+
+    fn naive_slopes(pts: &[Pt]) -> Vec<f64> {
+        let mut s = Vec::new();
+        for i in 0..pts.len() {
+            for j in 0..pts.len() {
+                if pts[i].x < pts[j].x {
+                    s.push(slope(pts, i, j));
+                }
+            }
+        }
+        s.sort_by(f64::total_cmp);
+        s
+    }
+
+    fn naive_count_at(pts: &[Pt], dy: f64, dx: f64) -> (u64, u64) {
+        // Exact comparison of (y_j − y_i)/(x_j − x_i) with dy/dx on small integers.
+        let (mut less, mut leq) = (0, 0);
+        for i in 0..pts.len() {
+            for j in 0..pts.len() {
+                if pts[i].x < pts[j].x {
+                    let lhs = (pts[j].y - pts[i].y) * dx;
+                    let rhs = dy * (pts[j].x - pts[i].x);
+                    less += u64::from(lhs < rhs);
+                    leq += u64::from(lhs <= rhs);
+                }
+            }
+        }
+        (less, leq)
+    }
+
+    fn small_points() -> impl Strategy<Value = Vec<(f64, f64)>> {
+        prop::collection::vec(((-6i32..6), (-6i32..6)), 0..24).prop_map(|v| {
+            v.into_iter()
+                .map(|(x, y)| (f64::from(x), f64::from(y)))
+                .collect()
+        })
+    }
+
+    #[test]
+    fn exact_sign_sees_what_rounding_hides() {
+        // 1e16 + 1 − 1e16 rounds to 0 term by term, but the exact sum is 1.
+        assert_eq!(sign_of_sum([1e16, 1.0, -1e16]), Ordering::Greater);
+        assert_eq!(sign_of_sum([1e16, -1.0, -1e16]), Ordering::Less);
+        assert_eq!(sign_of_sum([0.1, 0.2, -0.1, -0.2]), Ordering::Equal);
+        assert_eq!(sign_of_sum::<0>([]), Ordering::Equal);
+    }
+
+    #[test]
+    fn fenwick_finds_kth_inserted_position() {
+        let mut f = Fenwick::new(10);
+        for p in [7, 2, 9, 4] {
+            f.add(p);
+        }
+        assert_eq!(f.prefix(5), 2);
+        assert_eq!(
+            (1..=4).map(|k| f.kth(k)).collect::<Vec<_>>(),
+            vec![2, 4, 7, 9]
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn counts_at_a_threshold_equal_brute_force(
+            raw in small_points(), dy in -7i32..7, dx in 1i32..5,
+        ) {
+            let pts = sorted_pts(&raw);
+            let t = Threshold::Slope { dy: f64::from(dy), dx: f64::from(dx) };
+            prop_assert_eq!(count_at(&pts, t), naive_count_at(&pts, f64::from(dy), f64::from(dx)));
+        }
+
+        #[test]
+        fn every_rank_is_selected_exactly_with_forced_contraction(
+            raw in small_points(), budget in 0u64..4, sample in 1usize..6,
+        ) {
+            // Every rank of every case, through many tiny contraction rounds: keep cases small.
+            let pts = sorted_pts(&raw[..raw.len().min(16)]);
+            let naive = naive_slopes(&pts);
+            prop_assert_eq!(valid_pairs(&pts), naive.len() as u64);
+            let params = SelectParams { budget, sample, spread: 1.0, max_rounds: 64 };
+            let mut rng = SplitMix64(7);
+            let total = naive.len() as u64;
+            for k in 1..=total {
+                let pair = [k, (k + 1).min(total)];
+                let got = select(&pts, pair, total, &params, &mut rng);
+                prop_assert_eq!(got, [naive[pair[0] as usize - 1], naive[pair[1] as usize - 1]]);
+            }
+        }
+    }
+}
