@@ -291,11 +291,14 @@ async fn upsert_executions(
     let updated = rows.len() as u64 - inserted;
 
     // Failure rows mirror the current state of each execution: replace, never accumulate.
-    let exec_ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
-    sqlx::query("DELETE FROM task_failures WHERE task_execution_id = ANY($1)")
-        .bind(&exec_ids)
-        .execute(&mut **tx)
-        .await?;
+    // Only replayed (updated) executions can have failure rows already.
+    let replayed: Vec<Uuid> = rows.iter().filter(|r| !r.3).map(|r| r.0).collect();
+    if !replayed.is_empty() {
+        sqlx::query("DELETE FROM task_failures WHERE task_execution_id = ANY($1)")
+            .bind(&replayed)
+            .execute(&mut **tx)
+            .await?;
+    }
     let by_key: HashMap<(Uuid, &str), Uuid> = rows
         .iter()
         .map(|(id, task, key, _)| ((*task, key.as_str()), *id))
