@@ -85,6 +85,55 @@ pub fn robust_outliers(values: &[f64], threshold: f64) -> Result<Vec<Outlier>, A
         .collect())
 }
 
+/// A slow run must also be at least this many times the median to be reported: durations
+/// scale with input size, so 3–4× runs occur in healthy tasks' tails; 5× is worth a look.
+pub const MIN_OUTLIER_RATIO: f64 = 5.0;
+/// Expected number of false outliers per task when its log durations are normal.
+pub const OUTLIER_FALSE_ALARMS_PER_TASK: f64 = 0.01;
+
+/// The modified-z cut-off for `n` values: Iglewicz & Hoaglin's 3.5, raised so that a task
+/// with `n` normal (log) durations shows at most [`OUTLIER_FALSE_ALARMS_PER_TASK`] false
+/// outliers on average — `Φ⁻¹(1 − a/n)`, a Bonferroni bound (Dunn 1961). A fixed 3.5 flags
+/// about one healthy run in 4,300, i.e. several per month for a task that runs hourly.
+pub fn outlier_threshold(n: usize) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let tail = OUTLIER_FALSE_ALARMS_PER_TASK / n.max(1) as f64;
+    let z = Normal::standard().inverse_cdf(1.0 - tail.min(0.5));
+    z.max(MODIFIED_Z_THRESHOLD)
+}
+
+/// Unusually slow or fast executions of one task: the modified z-score on **log** durations
+/// (durations are right-skewed, close to log-normal, so a plain z-score would flag the
+/// distribution's own tail) beyond [`outlier_threshold`] for the sample size, and, for slow
+/// runs, at least [`MIN_OUTLIER_RATIO`] × the median (statistically unusual *and* worth a
+/// look). Zero or negative durations are ignored. Returns indices into `durations_ms`.
+pub fn duration_outliers(durations_ms: &[f64]) -> Result<Vec<Outlier>, AnomalyError> {
+    let positive: Vec<(usize, f64)> = durations_ms
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, d)| *d > 0.0)
+        .collect();
+    let logs: Vec<f64> = positive.iter().map(|(_, d)| d.ln()).collect();
+    let med = if logs.is_empty() {
+        0.0
+    } else {
+        median(logs.clone()).exp()
+    };
+    Ok(robust_outliers(&logs, outlier_threshold(logs.len()))?
+        .into_iter()
+        .map(|o| {
+            let (index, value) = positive[o.index];
+            Outlier {
+                index,
+                value,
+                score: o.score,
+            }
+        })
+        .filter(|o| o.score < 0.0 || o.value >= MIN_OUTLIER_RATIO * med)
+        .collect())
+}
+
 /// Noise level σ of a series whose mean may shift: `MAD(Δx)·1.4826/√2` over the first
 /// differences (a level shift spoils one difference, not the median; differencing doubles the
 /// variance), as used for change-point penalties (e.g. Fryzlewicz 2014, *Ann. Stat.* 42).
@@ -308,6 +357,27 @@ fn sample_std(values: &[f64]) -> f64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn duration_outliers_flag_a_twenty_fold_run_but_not_the_log_normal_tail() {
+        // A log-normal-like spread: 1000 ms × e^(±0.3 k/10), k = -10..=10, plus one 20 000 ms run.
+        let mut d: Vec<f64> = (-10..=10)
+            .map(|k| 1000.0 * (0.03 * k as f64).exp())
+            .collect();
+        d.extend_from_slice(&d.clone());
+        d.push(20_000.0);
+        let found = super::duration_outliers(&d).unwrap();
+        assert_eq!(found.len(), 1);
+        // 43 values: Φ⁻¹(1 − 0.01/43) = 3.50 (scipy.stats.norm.ppf), so the textbook 3.5 applies.
+        assert!((super::outlier_threshold(43) - 3.5).abs() < 0.01);
+        // 1000 values: Φ⁻¹(1 − 1e-5) = 4.2649 (scipy.stats.norm.ppf(1 - 1e-5)).
+        assert!((super::outlier_threshold(1000) - 4.2649).abs() < 1e-3);
+        assert_eq!((found[0].index, found[0].value), (42, 20_000.0));
+        // Four times the median is unusual for this tight task but below the practical ratio.
+        d[42] = 4_000.0;
+        assert!(super::duration_outliers(&d).unwrap().is_empty());
+    }
+
     use super::*;
     use crate::tolerances::REL;
     use approx::assert_relative_eq;

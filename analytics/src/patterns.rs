@@ -10,7 +10,11 @@
 //! * **Peak hours and weekdays.** Pearson's χ² goodness-of-fit test of the hour-of-day (UTC)
 //!   counts against uniform (23 degrees of freedom; weekdays: 6). When it rejects at
 //!   [`PEAK_ALPHA`], the peaks are the *modal* hours: standardized residual
-//!   `(O − E)/√E > 2` and at least [`PEAK_SHARE_OF_MAX`] of the busiest hour's count.
+//!   `(O − E)/√E > 2`, and not significantly less busy than the busiest hour — the conditional
+//!   test of two Poisson counts (Przyborowski & Wileński 1940): given `c + c_max` arrivals in
+//!   the two hours, `c ~ Binomial(c + c_max, ½)` under equal rates; an hour is a peak unless
+//!   `P(X ≤ c) <` [`PEAK_EQUAL_ALPHA`] (strict, so that equally busy hours are not split by
+//!   a month's sampling noise).
 //! * **Burstiness** (Goh & Barabási 2008, *EPL* 81, 48002): `B = (σ − μ)/(σ + μ)` of the
 //!   inter-arrival times: −1 perfectly regular, 0 Poisson, → 1 bursty.
 //! * **Predictability**: `max(0, 1 − CV)` of the inter-arrival times (1 for a clock, 0 for
@@ -21,7 +25,7 @@
 //!   confirmed by Ashman's `D = √2 |μ₁ − μ₂| / √(σ₁² + σ₂²) > 2` between the two 2-means
 //!   clusters (Ashman et al. 1994).
 
-use statrs::distribution::{ChiSquared, ContinuousCDF};
+use statrs::distribution::{Binomial, ChiSquared, ContinuousCDF, DiscreteCDF};
 use types::{Periodicity, SeasonalityInfo, TimePattern};
 
 /// A gap within ±10 % of the median gap counts as "on schedule".
@@ -30,8 +34,8 @@ pub const PERIOD_TOLERANCE: f64 = 0.10;
 pub const MIN_REGULARITY: f64 = 0.6;
 /// Significance of the χ² uniformity tests.
 pub const PEAK_ALPHA: f64 = 0.01;
-/// A peak hour has at least this share of the busiest hour's count.
-pub const PEAK_SHARE_OF_MAX: f64 = 0.8;
+/// An hour is less busy than the busiest one only below this p-value.
+pub const PEAK_EQUAL_ALPHA: f64 = 0.005;
 /// Fewest arrivals worth analysing.
 pub const MIN_EVENTS: usize = 8;
 /// Sarle's threshold: the coefficient of a uniform distribution.
@@ -207,10 +211,12 @@ pub fn peaks(counts: &[f64]) -> (Vec<u32>, f64) {
         return (Vec::new(), p);
     }
     let max = counts.iter().copied().fold(0.0, f64::max);
+    let as_busy_as_max = |c: f64| {
+        let n = (c + max).round() as u64;
+        Binomial::new(0.5, n).map_or(true, |b| b.cdf(c.round() as u64) >= PEAK_EQUAL_ALPHA)
+    };
     let mut peaks: Vec<u32> = (0..k)
-        .filter(|&i| {
-            (counts[i] - expected) / expected.sqrt() > 2.0 && counts[i] >= PEAK_SHARE_OF_MAX * max
-        })
+        .filter(|&i| (counts[i] - expected) / expected.sqrt() > 2.0 && as_busy_as_max(counts[i]))
         .map(|i| i as u32)
         .collect();
     peaks.sort_by(|a, b| {
@@ -377,8 +383,11 @@ mod tests {
         let (p, pv) = peaks(&h);
         assert_eq!(p, [10, 11]);
         assert!(pv < 1e-20);
-        // 80 % of the busiest: 85 would qualify, 79 would not.
-        h[11] = 79.0;
+        // Not significantly below the busiest: 70 of 170 (P(X ≤ 70) = 0.013, scipy
+        // binom.cdf(70, 170, 0.5)) is a peak; 55 of 155 (0.00019) is not.
+        h[11] = 70.0;
+        assert_eq!(peaks(&h).0, [10, 11]);
+        h[11] = 55.0;
         assert_eq!(peaks(&h).0, [10]);
     }
 

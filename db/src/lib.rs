@@ -2,6 +2,7 @@
 //! row structs (or `types` values through `From`), never SQL. Long statements sit in `sql/`.
 
 mod error;
+pub mod executions;
 pub mod ingest;
 pub mod pool;
 pub mod tasks;

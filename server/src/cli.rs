@@ -27,4 +27,6 @@ pub enum Command {
     Import(crate::commands::import::ImportArgs),
     /// Generate and load a realistic demo history with its ground truth.
     Demo(crate::commands::demo::DemoArgs),
+    /// Score the analytics against a freshly generated workload's ground truth.
+    Eval(crate::commands::eval::EvalArgs),
 }

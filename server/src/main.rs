@@ -17,6 +17,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => server::startup::migrate_only(&cli.config).await?,
         Command::Import(args) => server::commands::import::run(args, &cli.config).await?,
         Command::Demo(args) => server::commands::demo::run(args, &cli.config).await?,
+        Command::Eval(args) => server::commands::eval::run(args)?,
     }
     Ok(())
 }

@@ -342,6 +342,7 @@ pub(crate) fn build(index: u32, seed: u64, scale: f64) -> WorkflowSpec {
                 task.shard = Some(s);
                 t.push(task);
             }
+            make_straggler(&mut t[1..=shards as usize]);
             let shard_ids: Vec<usize> = (1..=shards as usize).collect();
             let load = t.len();
             let mut load_task = TaskSpec::new("load", TaskType::Io, 150.0, 0.3)
@@ -403,6 +404,7 @@ pub(crate) fn build(index: u32, seed: u64, scale: f64) -> WorkflowSpec {
                 task.shard = Some(s);
                 t.push(task);
             }
+            make_straggler(&mut t[3..3 + trials as usize]);
             let trial_ids: Vec<usize> = (3..3 + trials as usize).collect();
             let select = t.len();
             t.push(TaskSpec::new("select_best", TaskType::Decision, 10.0, 0.2).after(&trial_ids));
@@ -488,6 +490,7 @@ pub(crate) fn build(index: u32, seed: u64, scale: f64) -> WorkflowSpec {
                 task.shard = Some(s);
                 t.push(task);
             }
+            make_straggler(&mut t[1..=chunks as usize]);
             let chunk_ids: Vec<usize> = (1..=chunks as usize).collect();
             let merge = t.len();
             t.push(
@@ -501,7 +504,8 @@ pub(crate) fn build(index: u32, seed: u64, scale: f64) -> WorkflowSpec {
                 .cpu(8.0, 6.0)
                 .errors(0.03, &[(ErrorKind::CommandNotFound, 1.0)])
                 .attempts(2);
-            call_task.trend = degrade / 2.0;
+            // ~180 runs a month: a drift must be this large to be detectable at α = 0.01.
+            call_task.trend = degrade * 1.5;
             t.push(call_task);
             let qc = t.len();
             t.push(TaskSpec::new("qc_stats", TaskType::Compute, 180.0, 0.25).after(&[merge]));
@@ -584,6 +588,30 @@ pub(crate) fn build(index: u32, seed: u64, scale: f64) -> WorkflowSpec {
 
 /// The longest path through the DAG weighted by window-median durations: task indices from a
 /// root to a sink, and the path's total median seconds. Ties go to the lower task index.
+/// How much slower than the next-slowest branch the straggler of a fan-out is.
+pub const STRAGGLER_FACTOR: f64 = 1.3;
+
+/// Makes the slowest branch of a fan-out its straggler (data skew: one shard holds more data),
+/// [`STRAGGLER_FACTOR`] × the next-slowest median. Without it, parallel branches whose medians
+/// differ by a few percent make the critical path a coin toss that no month of data settles
+/// (the median of ~150 log-normal runs with σ 0.3 is only known to ±3 %).
+fn make_straggler(branches: &mut [TaskSpec]) {
+    let Some(slowest) =
+        (0..branches.len()).max_by(|&a, &b| branches[a].median_s.total_cmp(&branches[b].median_s))
+    else {
+        return;
+    };
+    let next = branches
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != slowest)
+        .map(|(_, t)| t.median_s)
+        .fold(f64::NEG_INFINITY, f64::max);
+    if next.is_finite() {
+        branches[slowest].median_s = next * STRAGGLER_FACTOR;
+    }
+}
+
 pub(crate) fn critical_path(tasks: &[TaskSpec]) -> (Vec<usize>, f64) {
     let mut finish = vec![0.0_f64; tasks.len()];
     let mut via: Vec<Option<usize>> = vec![None; tasks.len()];

@@ -1,0 +1,489 @@
+//! Failure analysis of one task: how often it fails, with which errors, under which
+//! conditions, whether retries help, what its failures break downstream, and what to do.
+//!
+//! * **Failure rate**: `(failed + timed out) / all records` of the task (every status counts in
+//!   the denominator, skipped and running included, as the brief of the dashboard defines it).
+//! * **Error signatures** ([`signature`]): failures grouped by error type and normalised
+//!   message; the top [`FailureOptions::max_patterns`] by frequency become
+//!   [`types::ErrorPattern`]s, each with its signature-specific correlated factors, resolution
+//!   strategy and prevention measures ([`suggestions`]).
+//! * **Correlated factors** ([`factors`]): one-sided Fisher exact tests of each host, start
+//!   hour, input-size bucket and attribute value against the rest, Benjamini-Hochberg corrected
+//!   ([`significance`]).
+//! * **Retries**: `retry_success` is the share of retried attempts (attempt number > 1) that
+//!   completed, among those that finished (completed, failed or timed out; 0 when there are
+//!   none). The attempt distribution counts records per attempt number, skipped records
+//!   excluded (they never ran); a logical execution is a `(workflow_execution_id, task_id)`
+//!   pair, and its number of attempts is its highest attempt number.
+//! * **Cascades, root causes, impact radius, recovery time** ([`cascade`]).
+
+pub mod cascade;
+pub mod factors;
+pub mod signature;
+pub mod significance;
+pub mod suggestions;
+
+use std::collections::{BTreeMap, HashMap};
+
+use types::{ErrorPattern, ExecutionStatus, FailureMetrics, RetryDistribution};
+
+use crate::execution::Execution;
+use factors::Population;
+use signature::{Signature, error_signatures, signature_key};
+use suggestions::{ErrorEvidence, classify, prevention_measures, resolution};
+
+pub use factors::{FactorTest, factor_tests};
+pub use signature::normalise;
+
+/// Default smallest number of attempts with a factor value for it to be tested.
+pub const DEFAULT_MIN_SUPPORT: u64 = 20;
+/// Default false discovery rate of the Benjamini-Hochberg correction.
+pub const DEFAULT_FDR_Q: f64 = 0.05;
+/// Default number of error patterns reported.
+pub const DEFAULT_MAX_PATTERNS: usize = 20;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FailureError {
+    #[error("minimum support must be at least 1")]
+    ZeroSupport,
+    #[error("false discovery rate {0} is outside (0, 1)")]
+    InvalidFdr(f64),
+}
+
+/// Options of the failure analysis; valid by construction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailureOptions {
+    min_support: u64,
+    fdr_q: f64,
+    max_patterns: usize,
+}
+
+impl Default for FailureOptions {
+    fn default() -> Self {
+        FailureOptions {
+            min_support: DEFAULT_MIN_SUPPORT,
+            fdr_q: DEFAULT_FDR_Q,
+            max_patterns: DEFAULT_MAX_PATTERNS,
+        }
+    }
+}
+
+impl FailureOptions {
+    /// `min_support ≥ 1` attempts per tested factor value; `0 < fdr_q < 1`.
+    pub fn new(min_support: u64, fdr_q: f64) -> Result<Self, FailureError> {
+        if min_support == 0 {
+            return Err(FailureError::ZeroSupport);
+        }
+        if !(fdr_q > 0.0 && fdr_q < 1.0) {
+            return Err(FailureError::InvalidFdr(fdr_q));
+        }
+        Ok(FailureOptions {
+            min_support,
+            fdr_q,
+            ..FailureOptions::default()
+        })
+    }
+
+    /// Reports at most `n` error patterns.
+    pub fn with_max_patterns(mut self, n: usize) -> Self {
+        self.max_patterns = n;
+        self
+    }
+
+    pub fn min_support(&self) -> u64 {
+        self.min_support
+    }
+
+    pub fn fdr_q(&self) -> f64 {
+        self.fdr_q
+    }
+
+    pub fn max_patterns(&self) -> usize {
+        self.max_patterns
+    }
+}
+
+/// `(failed + timed out) / all records`; 0 for no records.
+pub fn failure_rate(task_execs: &[Execution]) -> f64 {
+    if task_execs.is_empty() {
+        return 0.0;
+    }
+    task_execs.iter().filter(|e| e.is_failure()).count() as f64 / task_execs.len() as f64
+}
+
+/// Share of finished retried attempts (attempt > 1) that completed; 0 when there are none.
+pub fn retry_success(task_execs: &[Execution]) -> f64 {
+    let (mut retried, mut completed) = (0u64, 0u64);
+    for e in task_execs.iter().filter(|e| e.attempt > 1) {
+        if e.status == ExecutionStatus::Completed {
+            completed += 1;
+            retried += 1;
+        } else if e.is_failure() {
+            retried += 1;
+        }
+    }
+    if retried == 0 {
+        0.0
+    } else {
+        completed as f64 / retried as f64
+    }
+}
+
+/// Records per attempt number (skipped excluded), the largest attempt number, and the mean
+/// number of attempts per logical execution.
+pub fn retry_distribution(task_execs: &[Execution]) -> RetryDistribution {
+    let mut by_attempt: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut logical: HashMap<(&str, &str), u32> = HashMap::new();
+    for e in task_execs
+        .iter()
+        .filter(|e| e.status != ExecutionStatus::Skipped)
+    {
+        *by_attempt.entry(e.attempt).or_default() += 1;
+        let m = logical
+            .entry((e.workflow_execution_id.as_str(), e.task_id.as_str()))
+            .or_default();
+        *m = (*m).max(e.attempt);
+    }
+    let mean_attempts = if logical.is_empty() {
+        0.0
+    } else {
+        logical.values().map(|&a| f64::from(a)).sum::<f64>() / logical.len() as f64
+    };
+    RetryDistribution {
+        max_attempts: by_attempt.keys().next_back().copied().unwrap_or(0),
+        by_attempt,
+        mean_attempts,
+    }
+}
+
+/// Significant correlated factors of the task's failures, by adjusted p-value (the p-value
+/// reported is the Benjamini-Hochberg adjusted one).
+pub fn correlated_factors(
+    task_execs: &[Execution],
+    opts: &FailureOptions,
+) -> Vec<types::CorrelatedFactor> {
+    factor_tests(task_execs, opts)
+        .iter()
+        .filter(|t| t.significant)
+        .map(FactorTest::to_wire)
+        .collect()
+}
+
+/// The error patterns of the task: the top [`FailureOptions::max_patterns`] signatures by
+/// frequency, each with the factors significantly associated with that signature's failures.
+pub fn error_patterns(task_execs: &[Execution], opts: &FailureOptions) -> Vec<ErrorPattern> {
+    let signatures = error_signatures(task_execs);
+    if signatures.is_empty() {
+        return Vec::new();
+    }
+    let population = Population::new(task_execs);
+    let keys: HashMap<&str, (String, String)> = task_execs
+        .iter()
+        .filter(|e| e.is_failure())
+        .map(|e| (e.execution_id.as_str(), signature_key(e)))
+        .collect();
+    signatures
+        .into_iter()
+        .take(opts.max_patterns())
+        .map(|sig| {
+            let key = (sig.error_type.clone(), sig.message.clone());
+            let factors: Vec<String> = population
+                .tests(
+                    |e| e.is_failure() && keys.get(e.execution_id.as_str()) == Some(&key),
+                    opts,
+                )
+                .iter()
+                .filter(|t| t.significant)
+                .map(FactorTest::label)
+                .collect();
+            pattern(sig, factors)
+        })
+        .collect()
+}
+
+fn pattern(sig: Signature, correlated_factors: Vec<String>) -> ErrorPattern {
+    let class = classify(&ErrorEvidence {
+        error_type: &sig.error_type,
+        code: &sig.error_code,
+        message: &sig.example_message,
+        status: sig.status,
+    });
+    ErrorPattern {
+        error_type: sig.error_type,
+        error_code: sig.error_code,
+        frequency: sig.frequency,
+        message: sig.message,
+        example_message: sig.example_message,
+        stack_trace: sig.stack_trace,
+        correlated_factors,
+        resolution: resolution(class),
+        prevention_measures: prevention_measures(class),
+    }
+}
+
+/// The failure analysis of one task.
+///
+/// `task_execs` are the task's records (all of one task); `run_execs` the records of every task
+/// in the same workflow runs (the task's own may be included or not); `edges` the workflow's
+/// `(upstream, downstream)` task id pairs.
+pub fn failure_metrics(
+    task_execs: &[Execution],
+    run_execs: &[Execution],
+    edges: &[(String, String)],
+    opts: &FailureOptions,
+) -> FailureMetrics {
+    let states = cascade::RunStates::new(run_execs.iter().chain(task_execs));
+    let graph = cascade::Edges::new(edges);
+    let failure_cascades = task_execs
+        .first()
+        .map(|e| cascade::cascades(&e.task_id, &states, &graph))
+        .unwrap_or_default();
+    FailureMetrics {
+        failure_rate: failure_rate(task_execs),
+        common_errors: error_patterns(task_execs, opts),
+        retry_success: retry_success(task_execs),
+        retry_attempts: retry_distribution(task_execs),
+        root_causes: cascade::root_causes(task_execs, &states, &graph),
+        recovery_time: cascade::recovery_time_ms(task_execs),
+        impact_radius: cascade::impact_radius(&failure_cascades),
+        failure_cascades,
+    }
+}
+
+/// Builders for the unit tests of this module tree.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::execution::Execution;
+    use types::ExecutionStatus;
+
+    /// A bare record of `task` in run `"r"`, attempt 1, starting at 0.
+    pub fn exec(id: &str, task: &str, status: ExecutionStatus) -> Execution {
+        Execution {
+            execution_id: id.to_owned(),
+            task_id: task.to_owned(),
+            workflow_id: "w".to_owned(),
+            workflow_execution_id: "r".to_owned(),
+            status,
+            attempt: 1,
+            start_ms: 0,
+            end_ms: None,
+            duration_ms: None,
+            cpu_time_ms: None,
+            memory_peak_mb: None,
+            cpu_allocated_cores: None,
+            memory_allocated_mb: None,
+            input_size_bytes: None,
+            output_size_bytes: None,
+            read_bytes: None,
+            write_bytes: None,
+            io_operations: None,
+            network_calls: None,
+            bytes_transferred: None,
+            host: None,
+            error_type: None,
+            error_code: None,
+            error_message: None,
+            input_hash: None,
+            attributes: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::exec;
+    use super::*;
+    use proptest::prelude::*;
+    use types::ExecutionStatus::{Cancelled, Completed, Failed, Running, Skipped, Timeout};
+
+    fn attempt(run: &str, attempt: u32, status: ExecutionStatus) -> Execution {
+        let mut e = exec(&format!("{run}/{attempt}"), "t", status);
+        e.workflow_execution_id = run.to_owned();
+        e.attempt = attempt;
+        e
+    }
+
+    #[test]
+    fn failure_rate_counts_failed_and_timed_out_records_over_all_records() {
+        let v = [
+            exec("1", "t", Completed),
+            exec("2", "t", Failed),
+            exec("3", "t", Timeout),
+            exec("4", "t", Skipped),
+            exec("5", "t", Cancelled),
+            exec("6", "t", Running),
+            exec("7", "t", Completed),
+            exec("8", "t", Completed),
+        ];
+        assert_eq!(failure_rate(&v), 2.0 / 8.0);
+        assert_eq!(failure_rate(&[]), 0.0);
+    }
+
+    #[test]
+    fn retries_are_summarised_per_attempt_and_per_logical_execution() {
+        // r1: fail, fail, ok (3 attempts). r2: ok. r3: fail, ok. r4: skipped (not an attempt).
+        // r5: fail, then attempt 2 still running.
+        let v = [
+            attempt("r1", 1, Failed),
+            attempt("r1", 2, Failed),
+            attempt("r1", 3, Completed),
+            attempt("r2", 1, Completed),
+            attempt("r3", 1, Timeout),
+            attempt("r3", 2, Completed),
+            attempt("r4", 1, Skipped),
+            attempt("r5", 1, Failed),
+            attempt("r5", 2, Running),
+        ];
+        // Finished retried attempts: r1/2 failed, r1/3 ok, r3/2 ok → 2/3.
+        assert_eq!(retry_success(&v), 2.0 / 3.0);
+        let d = retry_distribution(&v);
+        assert_eq!(d.by_attempt, BTreeMap::from([(1, 4), (2, 3), (3, 1)]));
+        assert_eq!(d.max_attempts, 3);
+        // Logical executions r1..r3, r5: attempts 3, 1, 2, 2.
+        assert_eq!(d.mean_attempts, 8.0 / 4.0);
+        assert_eq!(retry_success(&v[3..4]), 0.0);
+        assert_eq!(retry_distribution(&[]), RetryDistribution::default());
+    }
+
+    #[test]
+    fn options_are_validated() {
+        assert_eq!(FailureOptions::new(0, 0.05), Err(FailureError::ZeroSupport));
+        assert_eq!(
+            FailureOptions::new(5, 1.0),
+            Err(FailureError::InvalidFdr(1.0))
+        );
+        assert!(FailureOptions::new(5, f64::NAN).is_err());
+        let o = FailureOptions::new(5, 0.1).unwrap().with_max_patterns(3);
+        assert_eq!((o.min_support(), o.fdr_q(), o.max_patterns()), (5, 0.1, 3));
+    }
+
+    /// A task whose OOM kills concentrate on worker-7 and whose HTTP errors are spread evenly,
+    /// in one run per record, with a downstream task skipped after each final failure.
+    fn scenario() -> (Vec<Execution>, Vec<Execution>, Vec<(String, String)>) {
+        let mut task = Vec::new();
+        let mut runs = Vec::new();
+        for i in 0..240i64 {
+            let run = format!("r{i:03}");
+            let host = format!("worker-{}", i % 8);
+            let start = i * 3_600_000;
+            let oom = i % 8 == 7 && i % 16 != 15; // 15 of the 30 attempts on worker-7
+            let http = i % 20 == 2; // 12 attempts on even-numbered hosts
+            let status = if oom || http { Failed } else { Completed };
+            let mut e = exec(&format!("{run}/t/1"), "t", status);
+            e.workflow_execution_id = run.clone();
+            e.host = Some(host);
+            e.start_ms = start;
+            e.end_ms = Some(start + 60_000);
+            if oom {
+                e.error_type = Some("OOMKilled".into());
+                e.error_code = Some("137".into());
+                e.error_message = Some(format!(
+                    "OOMKilled: container used {} MB of 4096 MB limit",
+                    4096 + i
+                ));
+            } else if http {
+                e.error_type = Some("HTTPError".into());
+                e.error_code = Some("503".into());
+                e.error_message = Some(format!(
+                    "HTTP 503 from https://api.example.com/v2/items/{}",
+                    1000 + i
+                ));
+            }
+            if status == Failed {
+                let mut d = exec(&format!("{run}/down/1"), "down", Skipped);
+                d.workflow_execution_id = run.clone();
+                d.start_ms = start + 60_000;
+                d.end_ms = Some(start + 60_000);
+                runs.push(d);
+            }
+            runs.push(e.clone());
+            task.push(e);
+        }
+        (task, runs, vec![("t".to_owned(), "down".to_owned())])
+    }
+
+    #[test]
+    fn failure_metrics_puts_signatures_factors_and_cascades_together() {
+        let (task, runs, edges) = scenario();
+        let m = failure_metrics(&task, &runs, &edges, &FailureOptions::default());
+        assert_eq!(m.failure_rate, 27.0 / 240.0);
+        assert_eq!(m.common_errors.len(), 2);
+        let oom = &m.common_errors[0];
+        assert_eq!((oom.error_type.as_str(), oom.frequency), ("OOMKilled", 15));
+        assert_eq!(
+            oom.message,
+            "OOMKilled: container used <n> MB of <n> MB limit"
+        );
+        assert_eq!(
+            oom.example_message,
+            "OOMKilled: container used 4103 MB of 4096 MB limit"
+        );
+        assert_eq!(oom.resolution.error_class, "out_of_memory");
+        assert!(
+            oom.correlated_factors.contains(&"host=worker-7".to_owned()),
+            "{:?}",
+            oom.correlated_factors
+        );
+        let http = &m.common_errors[1];
+        assert_eq!((http.error_code.as_str(), http.frequency), ("503", 12));
+        assert_eq!(http.resolution.error_class, "http_5xx");
+        assert!(
+            !http
+                .correlated_factors
+                .contains(&"host=worker-7".to_owned())
+        );
+
+        let factors = correlated_factors(&task, &FailureOptions::default());
+        assert_eq!(factors[0].factor, "host");
+        assert_eq!(factors[0].value, "worker-7");
+        assert_eq!(factors[0].support, 30);
+        // worker-7: 15 OOM kills in 30 attempts; the other hosts: 12 HTTP errors in 210.
+        assert_eq!(factors[0].failure_rate, 15.0 / 30.0);
+        assert_eq!(factors[0].baseline_failure_rate, 12.0 / 210.0);
+
+        assert_eq!(m.failure_cascades.len(), 27);
+        assert_eq!(m.failure_cascades[0].affected_task_ids, ["down"]);
+        assert_eq!(m.impact_radius, 1);
+        assert_eq!(m.root_causes.len(), 2);
+        assert_eq!(m.root_causes[0].error_type, "OOMKilled");
+        assert_eq!(m.root_causes[0].share, 15.0 / 27.0);
+        // Each failure is followed by a success an hour after its start (59 minutes after its
+        // end), except where the next run fails too.
+        assert!(m.recovery_time >= 59.0 * 60_000.0);
+        assert_eq!(m.retry_attempts.max_attempts, 1);
+    }
+
+    proptest! {
+        #[test]
+        fn rates_are_within_zero_and_one(
+            statuses in prop::collection::vec((0u8..6, 1u32..4, 0u8..4), 0..200),
+        ) {
+            let all = [Completed, Failed, Timeout, Cancelled, Skipped, Running];
+            let v: Vec<Execution> = statuses
+                .iter()
+                .enumerate()
+                .map(|(i, &(s, a, host))| {
+                    let mut e = attempt(&format!("r{}", i / 3), a, all[usize::from(s)]);
+                    e.execution_id = format!("e{i}");
+                    e.host = Some(format!("h{host}"));
+                    e.start_ms = i as i64 * 1000;
+                    e.end_ms = Some(e.start_ms + 500);
+                    e
+                })
+                .collect();
+            let opts = FailureOptions::new(5, 0.05).unwrap();
+            let m = failure_metrics(&v, &v, &[], &opts);
+            prop_assert!((0.0..=1.0).contains(&m.failure_rate));
+            prop_assert!((0.0..=1.0).contains(&m.retry_success));
+            prop_assert!(m.recovery_time >= 0.0);
+            for t in factor_tests(&v, &opts) {
+                for r in [t.failure_rate, t.baseline_failure_rate, t.p_value, t.adjusted_p_value] {
+                    prop_assert!((0.0..=1.0).contains(&r));
+                }
+                prop_assert!(t.adjusted_p_value >= t.p_value);
+            }
+            let share: f64 = m.root_causes.iter().map(|r| r.share).sum();
+            prop_assert!(m.root_causes.is_empty() || (share - 1.0).abs() < 1e-9);
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! How a task's failures spread through its workflow, where its own failures come from, and
+//! how long it takes to recover.
+//!
+//! A run's *state* of a task is its final record in that run: the highest attempt number (ties:
+//! the later start). The workflow's edges are `(upstream task id, downstream task id)` pairs.
+//!
+//! * **Cascade**: in a run where the task's final attempt failed or timed out, the downstream
+//!   tasks reached from it by breadth-first search along the edges, stepping only onto tasks
+//!   whose state in that run is failed, timed out or skipped (a task that completed or was
+//!   never recorded stops the spread). Depth is the largest breadth-first level reached (1 for
+//!   direct downstreams). Runs without any affected task have no cascade.
+//! * **Impact radius**: the number of distinct tasks in any of the task's cascades.
+//! * **Root cause** of each of the task's failed, timed-out or skipped records: among its
+//!   ancestors (transitive upstreams) whose state in the same run is failed or timed out, the
+//!   one that ended first (ties by task id), with its error type; when none failed, the task
+//!   itself with its own error type (`"unknown"` when it has none — e.g. a skip whose cause was
+//!   not recorded). Aggregated by `(task, error type)`; the share is of all such records.
+//! * **Recovery time**: for each failed or timed-out record with an end time, the time from its
+//!   end to the start of the task's next completed execution starting at or after that end (in
+//!   any run); the mean over failures that were followed by a success, 0 when none was.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use types::{CascadeAnalysis, ExecutionStatus, RootCause};
+
+use crate::execution::Execution;
+
+fn affected(status: ExecutionStatus) -> bool {
+    status.is_failure() || status == ExecutionStatus::Skipped
+}
+
+/// The DAG as adjacency lists, both directions.
+#[derive(Debug, Default)]
+pub(crate) struct Edges<'a> {
+    down: HashMap<&'a str, Vec<&'a str>>,
+    up: HashMap<&'a str, Vec<&'a str>>,
+}
+
+impl<'a> Edges<'a> {
+    pub(crate) fn new(edges: &'a [(String, String)]) -> Self {
+        let mut g = Edges::default();
+        for (u, d) in edges {
+            g.down.entry(u.as_str()).or_default().push(d.as_str());
+            g.up.entry(d.as_str()).or_default().push(u.as_str());
+        }
+        for list in g.down.values_mut().chain(g.up.values_mut()) {
+            list.sort_unstable();
+            list.dedup();
+        }
+        g
+    }
+
+    /// Every transitive upstream of `task`.
+    fn ancestors(&self, task: &str) -> BTreeSet<&'a str> {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<&str> = self.up.get(task).cloned().unwrap_or_default();
+        while let Some(t) = stack.pop() {
+            if seen.insert(t) {
+                stack.extend(self.up.get(t).into_iter().flatten());
+            }
+        }
+        seen
+    }
+}
+
+/// Final record of each (run, task).
+pub(crate) struct RunStates<'a> {
+    states: HashMap<(&'a str, &'a str), &'a Execution>,
+}
+
+impl<'a> RunStates<'a> {
+    pub(crate) fn new(execs: impl IntoIterator<Item = &'a Execution>) -> Self {
+        let mut states: HashMap<(&str, &str), &Execution> = HashMap::new();
+        for e in execs {
+            let key = (e.workflow_execution_id.as_str(), e.task_id.as_str());
+            let later = |cur: &&Execution| (e.attempt, e.start_ms) > (cur.attempt, cur.start_ms);
+            match states.get(&key) {
+                Some(cur) if !later(cur) => {}
+                _ => {
+                    states.insert(key, e);
+                }
+            }
+        }
+        RunStates { states }
+    }
+
+    fn get(&self, run: &str, task: &str) -> Option<&'a Execution> {
+        self.states.get(&(run, task)).copied()
+    }
+
+    /// Runs in which `task`'s final record failed, ordered by that record's start.
+    fn failed_runs(&self, task: &str) -> Vec<&'a Execution> {
+        let mut runs: Vec<&Execution> = self
+            .states
+            .iter()
+            .filter(|((_, t), e)| *t == task && e.is_failure())
+            .map(|(_, e)| *e)
+            .collect();
+        runs.sort_by(|a, b| {
+            (a.start_ms, &a.workflow_execution_id).cmp(&(b.start_ms, &b.workflow_execution_id))
+        });
+        runs
+    }
+}
+
+/// Cascades originating at `task` (see the module documentation), by run start.
+pub(crate) fn cascades(
+    task: &str,
+    states: &RunStates<'_>,
+    edges: &Edges<'_>,
+) -> Vec<CascadeAnalysis> {
+    let mut out = Vec::new();
+    for origin in states.failed_runs(task) {
+        let run = origin.workflow_execution_id.as_str();
+        let mut level: BTreeMap<&str, u32> = BTreeMap::new();
+        let mut queue = VecDeque::from([(task, 0u32)]);
+        while let Some((t, d)) = queue.pop_front() {
+            for &next in edges.down.get(t).into_iter().flatten() {
+                if next == task || level.contains_key(next) {
+                    continue;
+                }
+                if states.get(run, next).is_some_and(|e| affected(e.status)) {
+                    level.insert(next, d + 1);
+                    queue.push_back((next, d + 1));
+                }
+            }
+        }
+        if level.is_empty() {
+            continue;
+        }
+        let mut ids: Vec<(&str, u32)> = level.into_iter().collect();
+        ids.sort_by_key(|&(id, d)| (d, id));
+        out.push(CascadeAnalysis {
+            workflow_execution_id: run.to_owned(),
+            origin_task_id: task.to_owned(),
+            depth: ids.iter().map(|&(_, d)| d).max().unwrap_or(0),
+            affected_task_ids: ids.into_iter().map(|(id, _)| id.to_owned()).collect(),
+        });
+    }
+    out
+}
+
+/// Distinct tasks affected across `cascades`.
+pub(crate) fn impact_radius(cascades: &[CascadeAnalysis]) -> u64 {
+    cascades
+        .iter()
+        .flat_map(|c| c.affected_task_ids.iter())
+        .collect::<BTreeSet<_>>()
+        .len() as u64
+}
+
+/// Root causes of the task's failed, timed-out and skipped records (see the module
+/// documentation), most frequent first (ties by task id, then error type).
+pub(crate) fn root_causes(
+    task_execs: &[Execution],
+    states: &RunStates<'_>,
+    edges: &Edges<'_>,
+) -> Vec<RootCause> {
+    let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut total = 0u64;
+    let mut ancestors_of: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for e in task_execs.iter().filter(|e| affected(e.status)) {
+        total += 1;
+        let ancestors = ancestors_of
+            .entry(e.task_id.as_str())
+            .or_insert_with(|| edges.ancestors(&e.task_id));
+        let run = e.workflow_execution_id.as_str();
+        let root = ancestors
+            .iter()
+            .filter_map(|&a| states.get(run, a))
+            .filter(|a| a.is_failure())
+            .min_by(|a, b| {
+                let end = |x: &Execution| x.end_ms.unwrap_or(i64::MAX);
+                end(a).cmp(&end(b)).then_with(|| a.task_id.cmp(&b.task_id))
+            })
+            .unwrap_or(e);
+        let error_type = root
+            .error_type
+            .clone()
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or_else(|| "unknown".to_owned());
+        *counts
+            .entry((root.task_id.clone(), error_type))
+            .or_default() += 1;
+    }
+    let mut out: Vec<RootCause> = counts
+        .into_iter()
+        .map(|((task_id, error_type), occurrences)| RootCause {
+            task_id,
+            error_type,
+            occurrences,
+            share: occurrences as f64 / total as f64,
+        })
+        .collect();
+    out.sort_by_key(|r| std::cmp::Reverse(r.occurrences));
+    out
+}
+
+/// Mean milliseconds from a failure's end to the next completed execution's start.
+pub fn recovery_time_ms(task_execs: &[Execution]) -> f64 {
+    let mut starts: Vec<i64> = task_execs
+        .iter()
+        .filter(|e| e.status == ExecutionStatus::Completed)
+        .map(|e| e.start_ms)
+        .collect();
+    starts.sort_unstable();
+    let gaps: Vec<f64> = task_execs
+        .iter()
+        .filter(|e| e.is_failure())
+        .filter_map(|e| e.end_ms)
+        .filter_map(|end| {
+            let i = starts.partition_point(|&s| s < end);
+            starts.get(i).map(|&s| (s - end) as f64)
+        })
+        .collect();
+    if gaps.is_empty() {
+        0.0
+    } else {
+        gaps.iter().sum::<f64>() / gaps.len() as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::failures::test_support::exec;
+    use types::ExecutionStatus::{Completed, Failed, Skipped, Timeout};
+
+    fn rec(run: &str, task: &str, attempt: u32, status: ExecutionStatus, end: i64) -> Execution {
+        let mut e = exec(&format!("{run}/{task}/{attempt}"), task, status);
+        e.workflow_execution_id = run.into();
+        e.attempt = attempt;
+        e.start_ms = end - 10;
+        e.end_ms = Some(end);
+        e.error_type = status.is_failure().then(|| format!("{task}Error"));
+        e
+    }
+
+    fn edges() -> Vec<(String, String)> {
+        // a → b → c, a → d, e → c (c has two parents), b → f.
+        [("a", "b"), ("b", "c"), ("a", "d"), ("e", "c"), ("b", "f")]
+            .iter()
+            .map(|(u, d)| ((*u).to_owned(), (*d).to_owned()))
+            .collect()
+    }
+
+    /// Run r1: a fails twice (final attempt 2 failed), b, c, d skipped, e and f never recorded.
+    /// Run r2: a fails then succeeds, b fails finally, c skipped, d completes, f skipped.
+    fn runs() -> Vec<Execution> {
+        vec![
+            rec("r1", "a", 1, Failed, 100),
+            rec("r1", "a", 2, Failed, 200),
+            rec("r1", "b", 1, Skipped, 200),
+            rec("r1", "d", 1, Skipped, 200),
+            rec("r1", "c", 1, Skipped, 200),
+            rec("r2", "a", 1, Failed, 1100),
+            rec("r2", "a", 2, Completed, 1200),
+            rec("r2", "b", 1, Timeout, 1300),
+            rec("r2", "d", 1, Completed, 1300),
+            rec("r2", "e", 1, Completed, 1150),
+            rec("r2", "c", 1, Skipped, 1300),
+            rec("r2", "f", 1, Skipped, 1300),
+        ]
+    }
+
+    #[test]
+    fn a_final_failure_cascades_through_failed_and_skipped_downstreams() {
+        let all = runs();
+        let e = edges();
+        let (states, g) = (RunStates::new(&all), Edges::new(&e));
+        let a = cascades("a", &states, &g);
+        assert_eq!(a.len(), 1, "r2's a recovered: no cascade there");
+        assert_eq!(a[0].workflow_execution_id, "r1");
+        assert_eq!(a[0].affected_task_ids, ["b", "d", "c"]);
+        assert_eq!(a[0].depth, 2);
+        assert_eq!(impact_radius(&a), 3);
+
+        let b = cascades("b", &states, &g);
+        assert_eq!(b.len(), 1);
+        assert_eq!(
+            (
+                b[0].workflow_execution_id.as_str(),
+                b[0].affected_task_ids.clone(),
+                b[0].depth
+            ),
+            ("r2", vec!["c".to_owned(), "f".to_owned()], 1)
+        );
+        assert!(cascades("d", &states, &g).is_empty());
+    }
+
+    #[test]
+    fn skipped_records_blame_the_earliest_failing_ancestor() {
+        let all = runs();
+        let e = edges();
+        let (states, g) = (RunStates::new(&all), Edges::new(&e));
+        let c: Vec<Execution> = all.iter().filter(|e| e.task_id == "c").cloned().collect();
+        let rc = root_causes(&c, &states, &g);
+        // r1: ancestors a (failed, end 200) → a. r2: ancestors a (completed), b (timeout) → b.
+        assert_eq!(rc.len(), 2);
+        assert_eq!(
+            (rc[0].task_id.as_str(), rc[0].error_type.as_str()),
+            ("a", "aError")
+        );
+        assert_eq!(
+            (rc[1].task_id.as_str(), rc[1].error_type.as_str()),
+            ("b", "bError")
+        );
+        assert_eq!((rc[0].occurrences, rc[0].share), (1, 0.5));
+
+        // a's own failures (three records) are their own root cause.
+        let a: Vec<Execution> = all.iter().filter(|e| e.task_id == "a").cloned().collect();
+        let rc = root_causes(&a, &states, &g);
+        assert_eq!(rc.len(), 1);
+        assert_eq!(
+            (rc[0].task_id.as_str(), rc[0].occurrences, rc[0].share),
+            ("a", 3, 1.0)
+        );
+    }
+
+    #[test]
+    fn recovery_time_is_the_mean_gap_from_each_failure_to_the_next_success() {
+        let mk = |start: i64, end: i64, status| {
+            let mut e = exec("x", "t", status);
+            e.start_ms = start;
+            e.end_ms = Some(end);
+            e
+        };
+        let execs = vec![
+            mk(0, 100, Failed),    // next success starts at 400: 300
+            mk(150, 250, Timeout), // 150
+            mk(400, 500, Completed),
+            mk(600, 700, Failed), // 2000
+            mk(2700, 2800, Completed),
+            mk(3000, 3100, Failed), // never recovered: not counted
+        ];
+        assert_eq!(recovery_time_ms(&execs), (300.0 + 150.0 + 2000.0) / 3.0);
+        assert_eq!(recovery_time_ms(&execs[2..3]), 0.0);
+    }
+}

@@ -1,0 +1,134 @@
+//! Reading a task's execution history for the analytics.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use types::{ExecutionStatus, TimeWindow};
+use uuid::Uuid;
+
+use analytics::execution::Execution;
+
+use crate::DbError;
+
+/// A task as stored, with its workflow.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TaskRef {
+    pub id: Uuid,
+    pub task_key: String,
+    pub task_name: String,
+    pub task_type: String,
+    pub workflow_id: Uuid,
+    pub workflow_key: String,
+}
+
+/// The task with this caller key, if any.
+pub async fn find_task(pool: &PgPool, task_key: &str) -> Result<Option<TaskRef>, DbError> {
+    Ok(sqlx::query_as::<_, TaskRef>(
+        "SELECT t.id, t.task_key, t.task_name, t.task_type, t.workflow_id, w.workflow_key
+         FROM tasks t JOIN workflows w ON w.id = t.workflow_id WHERE t.task_key = $1",
+    )
+    .bind(task_key)
+    .fetch_optional(pool)
+    .await?)
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct ExecutionRow {
+    execution_key: String,
+    run_key: String,
+    status: String,
+    attempt_number: Option<i32>,
+    start_time: DateTime<Utc>,
+    end_time: Option<DateTime<Utc>>,
+    duration_ms: Option<i64>,
+    cpu_time_ms: Option<i64>,
+    memory_peak_mb: Option<i32>,
+    cpu_allocated_cores: Option<f64>,
+    memory_allocated_mb: Option<f64>,
+    input_size_bytes: Option<i64>,
+    output_size_bytes: Option<i64>,
+    read_bytes: Option<i64>,
+    write_bytes: Option<i64>,
+    io_operations: Option<i64>,
+    network_calls: Option<i64>,
+    bytes_transferred: Option<i64>,
+    host: Option<String>,
+    error_details: Option<serde_json::Value>,
+    input_hash: Option<String>,
+    attributes: serde_json::Value,
+}
+
+pub(crate) fn parse_status(s: &str) -> ExecutionStatus {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .unwrap_or(ExecutionStatus::Failed)
+}
+
+impl ExecutionRow {
+    fn into_execution(self, task: &TaskRef) -> Execution {
+        let f = |v: Option<i64>| v.map(|v| v as f64);
+        let err = self.error_details.as_ref();
+        let text = |k: &str| {
+            err.and_then(|e| e.get(k))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        let attributes = match self.attributes {
+            serde_json::Value::Object(m) => m
+                .into_iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        serde_json::Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    (k, v)
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Execution {
+            execution_id: self.execution_key,
+            task_id: task.task_key.clone(),
+            workflow_id: task.workflow_key.clone(),
+            workflow_execution_id: self.run_key,
+            status: parse_status(&self.status),
+            attempt: self
+                .attempt_number
+                .and_then(|a| u32::try_from(a).ok())
+                .unwrap_or(1),
+            start_ms: self.start_time.timestamp_millis(),
+            end_ms: self.end_time.map(|t| t.timestamp_millis()),
+            duration_ms: f(self.duration_ms),
+            cpu_time_ms: f(self.cpu_time_ms),
+            memory_peak_mb: self.memory_peak_mb.map(f64::from),
+            cpu_allocated_cores: self.cpu_allocated_cores,
+            memory_allocated_mb: self.memory_allocated_mb,
+            input_size_bytes: f(self.input_size_bytes),
+            output_size_bytes: f(self.output_size_bytes),
+            read_bytes: f(self.read_bytes),
+            write_bytes: f(self.write_bytes),
+            io_operations: f(self.io_operations),
+            network_calls: f(self.network_calls),
+            bytes_transferred: f(self.bytes_transferred),
+            host: self.host,
+            error_type: text("type"),
+            error_code: text("code"),
+            error_message: text("message"),
+            input_hash: self.input_hash,
+            attributes,
+        }
+    }
+}
+
+/// Every execution of `task` whose start lies in `window`, oldest first.
+pub async fn task_executions(
+    pool: &PgPool,
+    task: &TaskRef,
+    window: &TimeWindow,
+) -> Result<Vec<Execution>, DbError> {
+    let rows = sqlx::query_as::<_, ExecutionRow>(include_str!("sql/task_executions.sql"))
+        .bind(task.id)
+        .bind(window.from)
+        .bind(window.to)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.into_execution(task)).collect())
+}
