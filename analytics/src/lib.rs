@@ -10,6 +10,7 @@ pub mod patterns;
 pub mod resources;
 pub mod statistics;
 pub mod stats;
+pub mod task;
 pub mod trend;
 
 #[cfg(test)]

@@ -413,3 +413,163 @@ mod tests {
         assert!(!bimodal_durations(&single).unwrap().bimodal);
     }
 }
+
+/// The task's recurring patterns in the spec's `TaskPattern` shape: its timing (periodic or
+/// peaked), two duration modes, resource-usage clusters, and failures concentrated by hour or
+/// host. Only patterns actually present are returned.
+pub fn task_patterns(execs: &[crate::execution::Execution]) -> Vec<types::TaskPattern> {
+    use types::{Level, PatternCharacteristics, PatternImpact, PatternType, TaskPattern};
+    let Some(task) = execs.first().map(|e| e.task_id.clone()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let pattern =
+        |kind: &str, name: String, pattern_type: PatternType, frequency: u64| TaskPattern {
+            id: format!("{task}:{kind}"),
+            pattern_name: name,
+            pattern_type,
+            frequency,
+            tasks: vec![task.clone()],
+            characteristics: PatternCharacteristics::default(),
+            impact: PatternImpact::default(),
+            recommendations: Vec::new(),
+        };
+    let starts: Vec<i64> = execs
+        .iter()
+        .filter(|e| e.attempt == 1)
+        .map(|e| e.start_ms)
+        .collect();
+    if let Some(t) = time_pattern(&starts)
+        && (t.periodicity != Periodicity::None || !t.peak_hours.is_empty())
+    {
+        let name = match (t.period_seconds, t.peak_hours.is_empty()) {
+            (Some(p), _) => format!("Runs every {}", human_seconds(p)),
+            (None, false) => format!(
+                "Busiest at {}",
+                t.peak_hours
+                    .iter()
+                    .map(|h| format!("{h:02}:00"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            (None, true) => "Recurring".to_owned(),
+        };
+        let mut p = pattern("timing", name, PatternType::Execution, t.events as u64);
+        p.characteristics.time_distribution = t.to_wire();
+        if !t.peak_hours.is_empty() && t.period_seconds.is_none() {
+            p.recommendations.push(
+                "Provision workers ahead of the peak hours, or move batch work out of them".into(),
+            );
+        }
+        out.push(p);
+    }
+    let completed: Vec<f64> = execs
+        .iter()
+        .filter(|e| e.status == types::ExecutionStatus::Completed)
+        .filter_map(|e| e.duration_ms)
+        .collect();
+    if let Some(b) = bimodal_durations(&completed).filter(|b| b.bimodal) {
+        let mut p = pattern(
+            "bimodal",
+            format!(
+                "Two duration modes: ~{} and ~{}",
+                human_seconds(b.modes_ms.0 / 1000.0),
+                human_seconds(b.modes_ms.1 / 1000.0)
+            ),
+            PatternType::Performance,
+            completed.len() as u64,
+        );
+        p.characteristics.resource_profile.bimodal_durations = true;
+        p.impact.severity = Level::Medium;
+        p.recommendations.push(
+            "Find what separates the slow mode (input size, host, cache misses) and treat it apart"
+                .into(),
+        );
+        out.push(p);
+    }
+    let profile: Vec<Vec<f64>> = execs
+        .iter()
+        .filter_map(|e| {
+            let d = e.duration_ms.filter(|d| *d > 0.0)?;
+            Some(vec![d.ln(), e.cpu_time_ms? / d, e.memory_peak_mb?])
+        })
+        .collect();
+    if profile.len() >= 20
+        && let Ok(best) =
+            crate::cluster::best_kmeans(&crate::cluster::standardize(&profile), 6, 0x7a5c)
+        && best.clustering.centroids.len() >= 2
+    {
+        let k = best.clustering.centroids.len();
+        // Centroids in original units: mean duration (s), cores, memory (MB) of each cluster.
+        let mut sums = vec![[0.0f64; 4]; k];
+        for (p, &l) in profile.iter().zip(&best.clustering.labels) {
+            sums[l][0] += p[0].exp() / 1000.0;
+            sums[l][1] += p[1];
+            sums[l][2] += p[2];
+            sums[l][3] += 1.0;
+        }
+        let mut p = pattern(
+            "resource-clusters",
+            format!("{k} distinct resource profiles"),
+            PatternType::Resource,
+            profile.len() as u64,
+        );
+        let rp = &mut p.characteristics.resource_profile;
+        rp.cluster_count = k as u32;
+        rp.silhouette = best.silhouette;
+        rp.centroids = sums
+            .iter()
+            .filter(|s| s[3] > 0.0)
+            .map(|s| vec![s[0] / s[3], s[1] / s[3], s[2] / s[3]])
+            .collect();
+        p.recommendations
+            .push("Size each profile separately instead of for the largest one".into());
+        out.push(p);
+    }
+    let factors = crate::failures::factor_tests(execs, &crate::failures::FailureOptions::default());
+    let hot: Vec<&crate::failures::FactorTest> = factors
+        .iter()
+        .filter(|f| f.significant && (f.factor == "host" || f.factor == "hourOfDay"))
+        .collect();
+    if !hot.is_empty() {
+        let mut p = pattern(
+            "failure-concentration",
+            format!(
+                "Failures concentrate on {}",
+                hot.iter()
+                    .map(|f| format!("{}={}", f.factor, f.value))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            PatternType::Failure,
+            hot.iter().map(|f| f.events).sum(),
+        );
+        let fs = &mut p.characteristics.failure_signature;
+        fs.failing_hosts = hot
+            .iter()
+            .filter(|f| f.factor == "host")
+            .map(|f| f.value.clone())
+            .collect();
+        fs.peak_failure_hours = hot
+            .iter()
+            .filter(|f| f.factor == "hourOfDay")
+            .filter_map(|f| f.value.parse().ok())
+            .collect();
+        p.impact.severity = Level::High;
+        p.recommendations.push(
+            "Drain or rebuild the failing hosts; check jobs that run in the failing hours".into(),
+        );
+        out.push(p);
+    }
+    out
+}
+
+/// `90 s`, `5 min`, `4 h`, `1 d` (rounded).
+pub fn human_seconds(s: f64) -> String {
+    match s {
+        s if s < 90.0 => format!("{s:.0} s"),
+        s if s < 90.0 * 60.0 => format!("{:.0} min", s / 60.0),
+        s if s < 36.0 * 3600.0 => format!("{:.0} h", s / 3600.0),
+        s => format!("{:.0} d", s / 86_400.0),
+    }
+}

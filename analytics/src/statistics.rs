@@ -1,7 +1,9 @@
 //! `ExecutionStatistics` of one task over a window (the spec's `_calculate_execution_statistics`).
 //!
 //! As in the spec, duration statistics cover every execution that has a duration, whatever its
-//! status, and the failure rate counts failed and timed-out executions over all of them.
+//! status — except skipped executions, which never ran (their recorded span is 0 or the time
+//! to the skip decision) — and the failure rate counts failed and timed-out executions over all
+//! of them.
 //! Percentiles are Hyndman-Fan type 7 (numpy's default, Postgres `percentile_cont`), found by
 //! selection (`select_nth_unstable`, expected O(n)) rather than a full sort. The trend is
 //! Mann-Kendall with Sen's slope ([`crate::trend`]) on (start time, duration), reported as
@@ -74,7 +76,11 @@ pub fn execution_statistics(execs: &[Execution]) -> StatisticsReport {
     if s.total_executions > 0 {
         s.success_rate = 100.0 * s.successful_executions as f64 / s.total_executions as f64;
     }
-    let mut durations: Vec<f64> = execs.iter().filter_map(|e| e.duration_ms).collect();
+    let mut durations: Vec<f64> = execs
+        .iter()
+        .filter(|e| e.status != ExecutionStatus::Skipped)
+        .filter_map(|e| e.duration_ms)
+        .collect();
     let n = durations.len();
     if n > 0 {
         let (min, max, sum) = durations.iter().fold(
@@ -164,7 +170,7 @@ mod tests {
     #[test]
     fn counts_rates_and_the_spec_duration_rule_on_a_hand_worked_window() {
         use ExecutionStatus::*;
-        // Durations of every status count; the running one has none.
+        // Durations of every status count but skipped; the running one has none.
         let execs = vec![
             exec(0, Completed, 1, Some(120.0)),
             exec(1, Failed, 1, Some(80.0)),
@@ -172,6 +178,7 @@ mod tests {
             exec(3, Timeout, 1, Some(3000.0)),
             exec(4, Completed, 1, Some(110.0)),
             exec(5, Running, 1, None),
+            exec(6, Skipped, 1, Some(0.0)),
         ];
         let s = execution_statistics(&execs).stats;
         assert_eq!(
@@ -182,9 +189,9 @@ mod tests {
                 s.timeout_executions,
                 s.retried_executions
             ),
-            (6, 3, 1, 1, 1)
+            (7, 3, 1, 1, 1)
         );
-        assert_eq!(s.success_rate, 50.0);
+        assert!((s.success_rate - 300.0 / 7.0).abs() < 1e-12);
         // numpy: np.percentile([120, 80, 200, 3000, 110], [50, 95, 99]) -> [120, 2440, 2888]
         for (got, want) in [
             (s.p50_duration, 120.0),

@@ -33,6 +33,8 @@ pub async fn find_task(pool: &PgPool, task_key: &str) -> Result<Option<TaskRef>,
 
 #[derive(Debug, sqlx::FromRow)]
 struct ExecutionRow {
+    #[sqlx(default)]
+    task_key: Option<String>,
     execution_key: String,
     run_key: String,
     status: String,
@@ -86,7 +88,7 @@ impl ExecutionRow {
         };
         Execution {
             execution_id: self.execution_key,
-            task_id: task.task_key.clone(),
+            task_id: self.task_key.unwrap_or_else(|| task.task_key.clone()),
             workflow_id: task.workflow_key.clone(),
             workflow_execution_id: self.run_key,
             status: parse_status(&self.status),
@@ -131,4 +133,60 @@ pub async fn task_executions(
         .fetch_all(pool)
         .await?;
     Ok(rows.into_iter().map(|r| r.into_execution(task)).collect())
+}
+
+/// Every execution of every task of `task`'s workflow in `window`, oldest first.
+pub async fn workflow_executions(
+    pool: &PgPool,
+    task: &TaskRef,
+    window: &TimeWindow,
+) -> Result<Vec<Execution>, DbError> {
+    let rows = sqlx::query_as::<_, ExecutionRow>(include_str!("sql/workflow_executions.sql"))
+        .bind(task.workflow_id)
+        .bind(window.from)
+        .bind(window.to)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.into_execution(task)).collect())
+}
+
+/// An edge of a workflow's DAG with both tasks' keys and names.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EdgeRow {
+    pub upstream_key: String,
+    pub upstream_name: String,
+    pub downstream_key: String,
+    pub downstream_name: String,
+    pub dependency_type: String,
+    pub optional: Option<bool>,
+}
+
+/// The DAG edges of a workflow.
+pub async fn workflow_edges(pool: &PgPool, workflow_id: Uuid) -> Result<Vec<EdgeRow>, DbError> {
+    Ok(sqlx::query_as::<_, EdgeRow>(
+        "SELECT u.task_key AS upstream_key, u.task_name AS upstream_name,
+                d.task_key AS downstream_key, d.task_name AS downstream_name,
+                e.dependency_type, e.optional
+         FROM task_dependencies e
+         JOIN tasks u ON u.id = e.task_id
+         JOIN tasks d ON d.id = e.dependent_task_id
+         WHERE e.workflow_id = $1
+         ORDER BY u.task_key, d.task_key",
+    )
+    .bind(workflow_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Names of a workflow's tasks by key.
+pub async fn workflow_task_names(
+    pool: &PgPool,
+    workflow_id: Uuid,
+) -> Result<Vec<(String, String)>, DbError> {
+    Ok(
+        sqlx::query_as("SELECT task_key, task_name FROM tasks WHERE workflow_id = $1")
+            .bind(workflow_id)
+            .fetch_all(pool)
+            .await?,
+    )
 }

@@ -84,6 +84,33 @@ pub struct Config {
     )]
     pub ingest_tokens: SecretString,
 
+    /// Cost model: price of one vCPU-hour (allocated cores, else used).
+    #[arg(
+        long,
+        env = "TASKLENS_COST_CPU_HOUR",
+        default_value_t = 0.048,
+        global = true
+    )]
+    pub cost_cpu_hour: f64,
+
+    /// Cost model: price of one GB-hour of memory (allocated, else peak).
+    #[arg(
+        long,
+        env = "TASKLENS_COST_GB_HOUR",
+        default_value_t = 0.0053,
+        global = true
+    )]
+    pub cost_gb_hour: f64,
+
+    /// Cost model: currency of the prices.
+    #[arg(
+        long,
+        env = "TASKLENS_COST_CURRENCY",
+        default_value = "USD",
+        global = true
+    )]
+    pub cost_currency: String,
+
     /// Log format: `text` for people, `json` for log collectors. Filter with `RUST_LOG`.
     #[arg(long, env = "TASKLENS_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
     pub log_format: String,
@@ -107,6 +134,14 @@ impl Config {
             .filter(|t| !t.is_empty())
             .map(|t| SecretString::from(t.to_owned()))
             .collect()
+    }
+
+    pub fn cost_model(&self) -> analytics::task::CostModel {
+        analytics::task::CostModel {
+            cpu_hour: self.cost_cpu_hour,
+            gb_hour: self.cost_gb_hour,
+            currency: self.cost_currency.clone(),
+        }
     }
 
     pub fn request_timeout(&self) -> Duration {

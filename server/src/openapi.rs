@@ -11,7 +11,14 @@ use crate::routes::api;
         title = "Tasklens API",
         description = "Workflow task analytics. Errors are application/problem+json (RFC 9457).",
     ),
-    paths(crate::routes::health_path::healthz, api::ingest::ingest),
+    paths(
+        crate::routes::health_path::healthz,
+        api::ingest::ingest,
+        api::tasks::performance,
+        api::tasks::failures,
+        api::tasks::dependencies,
+        api::tasks::patterns,
+    ),
     components(schemas(
         types::ingest::ExecutionRecord,
         types::ingest::DependencyRecord,
@@ -21,6 +28,7 @@ use crate::routes::api;
     modifiers(&BearerAuth),
     tags(
         (name = "ingest", description = "Sending execution records (ingest format v1)"),
+        (name = "tasks", description = "Per-task analyses over a time window"),
         (name = "operations", description = "Health and operations"),
     )
 )]

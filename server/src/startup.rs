@@ -15,6 +15,7 @@ use crate::config::Config;
 pub struct ServerState {
     pub leptos_options: LeptosOptions,
     pub app: app::ssr::AppContext,
+    pub services: service::Services,
     /// Bearer tokens accepted by write endpoints.
     pub ingest_tokens: std::sync::Arc<Vec<secrecy::SecretString>>,
 }
@@ -57,8 +58,13 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
+        let services = service::Services {
+            pool: pool.clone(),
+            cost: config.cost_model(),
+        };
         let state = ServerState {
             leptos_options,
+            services,
             app: app::ssr::AppContext { pool },
             ingest_tokens: std::sync::Arc::new(config.ingest_tokens()),
         };

@@ -77,6 +77,7 @@ key_newtype!(
 );
 
 /// A named look-back window, as the spec's `time_range` query parameter.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum TimeRangePreset {
     #[serde(rename = "1h")]
@@ -147,6 +148,7 @@ pub enum TimeRangeError {
 }
 
 /// A resolved, half-open window `[from, to)`; `from = None` means "since the beginning".
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TimeWindow {

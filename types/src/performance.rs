@@ -62,6 +62,7 @@ impl ExecutionStatus {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum TrendDirection {
@@ -71,6 +72,7 @@ pub enum TrendDirection {
     Stable,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskPerformanceMetrics {
@@ -89,6 +91,7 @@ pub struct TaskPerformanceMetrics {
 }
 
 /// Durations are milliseconds.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct ExecutionStatistics {
@@ -110,6 +113,7 @@ pub struct ExecutionStatistics {
     pub trend_direction: TrendDirection,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct CpuUsage {
@@ -119,6 +123,7 @@ pub struct CpuUsage {
     pub efficiency: f64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct MemoryUsage {
@@ -129,6 +134,7 @@ pub struct MemoryUsage {
 }
 
 /// A significant upward trend of a task's memory peak.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct MemoryLeak {
@@ -138,6 +144,7 @@ pub struct MemoryLeak {
     pub confidence: f64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct IoMetrics {
@@ -148,6 +155,7 @@ pub struct IoMetrics {
     pub iowait: f64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct NetworkMetrics {
@@ -158,6 +166,7 @@ pub struct NetworkMetrics {
     pub errors: f64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskResourceMetrics {
@@ -167,6 +176,7 @@ pub struct TaskResourceMetrics {
     pub network_metrics: NetworkMetrics,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct FailureMetrics {
@@ -184,6 +194,7 @@ pub struct FailureMetrics {
 }
 
 /// How many executions reached each attempt number (`"1" → 120, "2" → 9, ...`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct RetryDistribution {
@@ -192,6 +203,7 @@ pub struct RetryDistribution {
     pub mean_attempts: f64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct CascadeAnalysis {
@@ -201,6 +213,7 @@ pub struct CascadeAnalysis {
     pub depth: u32,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct RootCause {
@@ -210,6 +223,7 @@ pub struct RootCause {
     pub share: f64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorPattern {
@@ -226,6 +240,7 @@ pub struct ErrorPattern {
     pub prevention_measures: Vec<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct ResolutionStrategy {
@@ -235,6 +250,7 @@ pub struct ResolutionStrategy {
 }
 
 /// A factor whose failure rate is significantly higher than the rest.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct CorrelatedFactor {
@@ -267,6 +283,7 @@ impl DependencyType {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct DependencyMetrics {
@@ -279,6 +296,7 @@ pub struct DependencyMetrics {
     pub parallelization_potential: f64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct DependencyInfo {
@@ -290,6 +308,7 @@ pub struct DependencyInfo {
     pub optional: bool,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct ConcurrencyMetrics {
@@ -299,6 +318,7 @@ pub struct ConcurrencyMetrics {
     pub average_queue_time: f64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct CachingMetrics {
@@ -308,6 +328,7 @@ pub struct CachingMetrics {
     pub potential_time_saved_ms: f64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskCostAnalysis {

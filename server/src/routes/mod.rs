@@ -29,6 +29,22 @@ pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Route
         .route("/healthz", get(health::healthz))
         .route("/api/v1/openapi.json", get(crate::openapi::openapi_json))
         .route(
+            "/api/v1/task-analytics/tasks/{task_id}/performance",
+            get(api::tasks::performance),
+        )
+        .route(
+            "/api/v1/task-analytics/tasks/{task_id}/failures",
+            get(api::tasks::failures),
+        )
+        .route(
+            "/api/v1/task-analytics/tasks/{task_id}/dependencies",
+            get(api::tasks::dependencies),
+        )
+        .route(
+            "/api/v1/task-analytics/tasks/{task_id}/patterns",
+            get(api::tasks::patterns),
+        )
+        .route(
             "/api/v1/task-analytics/ingest",
             post(api::ingest::ingest).layer(DefaultBodyLimit::max(api::ingest::MAX_BODY_BYTES)),
         )

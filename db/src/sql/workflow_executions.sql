@@ -1,0 +1,32 @@
+-- Every execution of every task of one workflow in a window, oldest first.
+-- $1 workflow id, $2 window start (NULL: since the beginning), $3 window end (exclusive).
+SELECT t.task_key,
+       e.execution_key,
+       we.execution_key AS run_key,
+       e.status,
+       e.attempt_number,
+       e.start_time,
+       e.end_time,
+       e.duration_ms,
+       e.cpu_time_ms,
+       e.memory_peak_mb,
+       e.cpu_allocated_cores,
+       e.memory_allocated_mb,
+       e.input_size_bytes,
+       e.output_size_bytes,
+       e.read_bytes,
+       e.write_bytes,
+       e.io_operations,
+       e.network_calls,
+       e.bytes_transferred,
+       e.host,
+       e.error_details,
+       e.input_hash,
+       e.attributes
+FROM task_execution_history e
+JOIN tasks t ON t.id = e.task_id
+JOIN workflow_executions we ON we.id = e.workflow_execution_id
+WHERE t.workflow_id = $1
+  AND ($2::timestamptz IS NULL OR e.start_time >= $2)
+  AND e.start_time < $3
+ORDER BY e.start_time, e.id

@@ -1,0 +1,147 @@
+//! `GET /api/v1/task-analytics/tasks/{task_id}/...`: per-task analyses. Each handler parses
+//! the window, calls the one `service` function for its question, and answers.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use service::{ServiceError, TaskPatterns, WindowParams, Windowed, resolve_window};
+use types::{DependencyMetrics, FailureMetrics, TaskPerformanceMetrics, TimeRangePreset};
+
+use crate::problem::{FieldError, Problem};
+use crate::startup::ServerState;
+
+impl From<ServiceError> for Problem {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid { param, message } => {
+                let mut p = Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(format!("{param}: {message}")),
+                );
+                p.errors.push(FieldError {
+                    index: None,
+                    field: param,
+                    message,
+                });
+                p
+            }
+            ServiceError::NotFound(what) => {
+                Problem::new(StatusCode::NOT_FOUND, Some(format!("{what} not found")))
+            }
+            ServiceError::Db(e) => Problem::from(e),
+            ServiceError::Analysis => Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Some("internal error".to_owned()),
+            ),
+        }
+    }
+}
+
+fn window(p: &WindowParams, default: TimeRangePreset) -> Result<types::TimeWindow, Problem> {
+    Ok(resolve_window(p, default, chrono::Utc::now())?)
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/task-analytics/tasks/{task_id}/performance",
+    tag = "tasks",
+    params(("task_id" = String, Path, description = "The task's key"), WindowParams),
+    responses(
+        (status = 200, description = "Performance over the window (default 7d)", body = inline(Windowed<TaskPerformanceMetrics>)),
+        (status = 404, description = "Unknown task", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad time_range/from/to", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "PostgreSQL is unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn performance(
+    State(state): State<ServerState>,
+    Path(task_id): Path<String>,
+    Query(q): Query<WindowParams>,
+) -> Result<Json<Windowed<TaskPerformanceMetrics>>, Problem> {
+    let w = window(&q, TimeRangePreset::Week)?;
+    Ok(Json(
+        service::task_performance(&state.services, &task_id, w).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct FailuresParams {
+    /// Only this error type's signatures and root causes.
+    pub error_type: Option<String>,
+    /// `1h`, `24h`, `7d`, `30d`, `90d` or `all`.
+    pub time_range: Option<String>,
+    /// Window start, RFC 3339 (with `to`, instead of `time_range`).
+    pub from: Option<String>,
+    /// Window end, RFC 3339 (default now).
+    pub to: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/task-analytics/tasks/{task_id}/failures",
+    tag = "tasks",
+    params(("task_id" = String, Path, description = "The task's key"), FailuresParams),
+    responses(
+        (status = 200, description = "Failure analysis over the window (default 24h)", body = inline(Windowed<FailureMetrics>)),
+        (status = 404, description = "Unknown task", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad time_range/from/to", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn failures(
+    State(state): State<ServerState>,
+    Path(task_id): Path<String>,
+    Query(q): Query<FailuresParams>,
+) -> Result<Json<Windowed<FailureMetrics>>, Problem> {
+    let params = WindowParams {
+        time_range: q.time_range,
+        from: q.from,
+        to: q.to,
+    };
+    let w = window(&params, TimeRangePreset::Day)?;
+    Ok(Json(
+        service::task_failures(&state.services, &task_id, w, q.error_type).await?,
+    ))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/task-analytics/tasks/{task_id}/dependencies",
+    tag = "tasks",
+    params(("task_id" = String, Path, description = "The task's key"), WindowParams),
+    responses(
+        (status = 200, description = "Dependency analysis over the window (default 7d)", body = inline(Windowed<DependencyMetrics>)),
+        (status = 404, description = "Unknown task", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn dependencies(
+    State(state): State<ServerState>,
+    Path(task_id): Path<String>,
+    Query(q): Query<WindowParams>,
+) -> Result<Json<Windowed<DependencyMetrics>>, Problem> {
+    let w = window(&q, TimeRangePreset::Week)?;
+    Ok(Json(
+        service::task_dependencies(&state.services, &task_id, w).await?,
+    ))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/task-analytics/tasks/{task_id}/patterns",
+    tag = "tasks",
+    params(("task_id" = String, Path, description = "The task's key"), WindowParams),
+    responses(
+        (status = 200, description = "Recurring patterns over the window (default 30d)", body = inline(Windowed<TaskPatterns>)),
+        (status = 404, description = "Unknown task", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn patterns(
+    State(state): State<ServerState>,
+    Path(task_id): Path<String>,
+    Query(q): Query<WindowParams>,
+) -> Result<Json<Windowed<TaskPatterns>>, Problem> {
+    let w = window(&q, TimeRangePreset::Month)?;
+    Ok(Json(
+        service::task_patterns(&state.services, &task_id, w).await?,
+    ))
+}

@@ -1,0 +1,18 @@
+//! One function per question the product answers ("how does task X perform over 7 days?").
+//! REST handlers and Leptos server functions both call these, so the two never disagree:
+//! parse → `db` → `analytics` → `types` response. No SQL and no statistics live here.
+
+mod error;
+mod tasks;
+mod window;
+
+pub use error::ServiceError;
+pub use tasks::*;
+pub use window::{WindowParams, resolve_window};
+
+/// What every service call needs.
+#[derive(Clone, Debug)]
+pub struct Services {
+    pub pool: db::PgPool,
+    pub cost: analytics::task::CostModel,
+}

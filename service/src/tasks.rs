@@ -1,0 +1,164 @@
+//! Questions about one task.
+
+use std::collections::HashMap;
+
+use analytics::execution::Execution;
+use analytics::task::{Edge, TaskInfo, WorkflowContext};
+use serde::Serialize;
+use types::{DependencyMetrics, FailureMetrics, TaskPattern, TaskPerformanceMetrics, TimeWindow};
+
+use crate::{ServiceError, Services};
+
+/// Any answer about a window says which window it covers.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Windowed<T> {
+    pub window: TimeWindow,
+    #[serde(flatten)]
+    pub data: T,
+}
+
+async fn find(s: &Services, key: &str) -> Result<db::executions::TaskRef, ServiceError> {
+    db::executions::find_task(&s.pool, key)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("task {key:?}")))
+}
+
+/// The task's executions and its workflow's context in the window.
+async fn load(
+    s: &Services,
+    task: &db::executions::TaskRef,
+    window: &TimeWindow,
+) -> Result<(Vec<Execution>, WorkflowContext), ServiceError> {
+    let (executions, edges, names) = tokio::try_join!(
+        db::executions::workflow_executions(&s.pool, task, window),
+        db::executions::workflow_edges(&s.pool, task.workflow_id),
+        db::executions::workflow_task_names(&s.pool, task.workflow_id),
+    )?;
+    let own = executions
+        .iter()
+        .filter(|e| e.task_id == task.task_key)
+        .cloned()
+        .collect();
+    let ctx = WorkflowContext {
+        executions,
+        edges: edges
+            .into_iter()
+            .map(|e| Edge {
+                upstream: e.upstream_key,
+                downstream: e.downstream_key,
+                dependency_type: serde_plain(&e.dependency_type),
+                optional: e.optional.unwrap_or(false),
+            })
+            .collect(),
+        task_names: names.into_iter().collect::<HashMap<_, _>>(),
+    };
+    Ok((own, ctx))
+}
+
+fn serde_plain<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
+    serde_json_value(s).unwrap_or_default()
+}
+
+fn serde_json_value<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
+    T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(s)).ok()
+}
+
+fn info(task: &db::executions::TaskRef) -> TaskInfo {
+    TaskInfo {
+        task_id: task.task_key.clone(),
+        task_name: task.task_name.clone(),
+        task_type: serde_plain(&task.task_type),
+    }
+}
+
+/// Runs CPU-bound analysis off the async workers.
+async fn compute<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ServiceError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        tracing::error!(error = %e, "analysis task failed");
+        ServiceError::Analysis
+    })
+}
+
+/// TaskPerformanceMetrics of a task over a window.
+pub async fn task_performance(
+    s: &Services,
+    key: &str,
+    window: TimeWindow,
+) -> Result<Windowed<TaskPerformanceMetrics>, ServiceError> {
+    let task = find(s, key).await?;
+    let (execs, ctx) = load(s, &task, &window).await?;
+    let (info, cost) = (info(&task), s.cost.clone());
+    let data = compute(move || analytics::task::performance(&info, &execs, &ctx, &cost)).await?;
+    Ok(Windowed { window, data })
+}
+
+/// FailureMetrics of a task, optionally restricted to one error type.
+pub async fn task_failures(
+    s: &Services,
+    key: &str,
+    window: TimeWindow,
+    error_type: Option<String>,
+) -> Result<Windowed<FailureMetrics>, ServiceError> {
+    let task = find(s, key).await?;
+    let (execs, ctx) = load(s, &task, &window).await?;
+    let mut data = compute(move || {
+        let edges: Vec<(String, String)> = ctx
+            .edges
+            .iter()
+            .map(|e| (e.upstream.clone(), e.downstream.clone()))
+            .collect();
+        analytics::failures::failure_metrics(
+            &execs,
+            &ctx.executions,
+            &edges,
+            &analytics::failures::FailureOptions::default(),
+        )
+    })
+    .await?;
+    if let Some(t) = error_type {
+        data.common_errors.retain(|e| e.error_type == t);
+        data.root_causes.retain(|r| r.error_type == t);
+    }
+    Ok(Windowed { window, data })
+}
+
+/// DependencyMetrics of a task.
+pub async fn task_dependencies(
+    s: &Services,
+    key: &str,
+    window: TimeWindow,
+) -> Result<Windowed<DependencyMetrics>, ServiceError> {
+    let task = find(s, key).await?;
+    let (execs, ctx) = load(s, &task, &window).await?;
+    let id = task.task_key.clone();
+    let data = compute(move || analytics::task::dependencies(&id, &execs, &ctx)).await?;
+    Ok(Windowed { window, data })
+}
+
+/// A task's patterns (a list needs a name to sit beside the window).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskPatterns {
+    pub patterns: Vec<TaskPattern>,
+}
+
+/// Recurring patterns of a task: timing, resource clusters, bimodal durations, failure
+/// concentration.
+pub async fn task_patterns(
+    s: &Services,
+    key: &str,
+    window: TimeWindow,
+) -> Result<Windowed<TaskPatterns>, ServiceError> {
+    let task = find(s, key).await?;
+    let (execs, _) = load(s, &task, &window).await?;
+    let patterns = compute(move || analytics::patterns::task_patterns(&execs)).await?;
+    Ok(Windowed {
+        window,
+        data: TaskPatterns { patterns },
+    })
+}
