@@ -311,109 +311,6 @@ pub fn bimodal_durations(durations_ms: &[f64]) -> Option<Bimodality> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const MONDAY_2026_11_23: i64 = 1_795_392_000_000; // 2026-11-23T00:00:00Z
-
-    #[test]
-    fn an_hourly_cron_with_jitter_is_hourly_with_the_exact_period_and_no_peak_hour() {
-        let starts: Vec<i64> = (0..24 * 14)
-            .map(|i| MONDAY_2026_11_23 + i * HOUR_MS + 300_000 + (i * 7919 % 30) * 1000)
-            .collect();
-        let a = time_pattern(&starts).unwrap();
-        assert_eq!(a.periodicity, Periodicity::Hourly);
-        assert!(
-            (a.period_seconds.unwrap() - 3600.0).abs() < 30.0,
-            "{:?}",
-            a.period_seconds
-        );
-        assert!(a.confidence > 0.99);
-        assert!(
-            a.peak_hours.is_empty(),
-            "uniform over hours: {:?}",
-            a.peak_hours
-        );
-        assert!(a.burstiness < -0.9 && a.predictability > 0.9);
-    }
-
-    #[test]
-    fn a_daily_job_at_two_peaks_at_two_oclock() {
-        let starts: Vec<i64> = (0..30)
-            .map(|d| MONDAY_2026_11_23 + d * DAY_MS + 2 * HOUR_MS)
-            .collect();
-        let a = time_pattern(&starts).unwrap();
-        assert_eq!(a.periodicity, Periodicity::Daily);
-        assert_eq!(a.period_seconds, Some(86_400.0));
-        assert_eq!(a.peak_hours, [2]);
-        assert!(a.hour_p_value < 1e-10);
-    }
-
-    #[test]
-    fn weekdays_are_counted_from_monday() {
-        // Every Wednesday at noon for 12 weeks: weekday 2.
-        let starts: Vec<i64> = (0..12)
-            .map(|w| MONDAY_2026_11_23 + (7 * w + 2) * DAY_MS + 12 * HOUR_MS)
-            .collect();
-        let a = time_pattern(&starts).unwrap();
-        assert_eq!(a.peak_weekdays, [2]);
-        assert_eq!(a.periodicity, Periodicity::Weekly);
-    }
-
-    #[test]
-    fn too_few_arrivals_give_no_pattern() {
-        assert_eq!(time_pattern(&[1, 2, 3]), None);
-    }
-
-    #[test]
-    fn burstiness_of_a_regular_series_is_minus_one() {
-        let starts: Vec<i64> = (0..20).map(|i| i * 1000).collect();
-        let a = time_pattern(&starts).unwrap();
-        assert_eq!(a.burstiness, -1.0);
-        assert_eq!(a.predictability, 1.0);
-    }
-
-    #[test]
-    fn chi_square_peaks_hand_example() {
-        // 24 bins, 100 events in bin 10, 90 in bin 11, 10 elsewhere: expected = 410/24 ≈ 17.08.
-        let mut h = vec![10.0; 24];
-        h[10] = 100.0;
-        h[11] = 90.0;
-        let (p, pv) = peaks(&h);
-        assert_eq!(p, [10, 11]);
-        assert!(pv < 1e-20);
-        // Not significantly below the busiest: 70 of 170 (P(X ≤ 70) = 0.013, scipy
-        // binom.cdf(70, 170, 0.5)) is a peak; 55 of 155 (0.00019) is not.
-        h[11] = 70.0;
-        assert_eq!(peaks(&h).0, [10, 11]);
-        h[11] = 55.0;
-        assert_eq!(peaks(&h).0, [10]);
-    }
-
-    #[test]
-    fn autocorrelation_of_a_period_24_signal_peaks_at_lag_24() {
-        let x: Vec<f64> = (0..24 * 20)
-            .map(|i| if i % 24 < 8 { 5.0 } else { 0.0 })
-            .collect();
-        assert!(autocorrelation(&x, 24) > 0.9);
-        assert!(autocorrelation(&x, 12) < 0.0);
-    }
-
-    #[test]
-    fn two_well_separated_duration_modes_are_bimodal() {
-        let mut d: Vec<f64> = (0..200)
-            .map(|i| 1000.0 * (1.0 + 0.1 * ((i % 7) as f64 - 3.0) / 3.0))
-            .collect();
-        d.extend((0..200).map(|i| 60_000.0 * (1.0 + 0.1 * ((i % 5) as f64 - 2.0) / 2.0)));
-        let b = bimodal_durations(&d).unwrap();
-        assert!(b.bimodal, "{b:?}");
-        assert!((b.modes_ms.0 - 1000.0).abs() < 50.0 && (b.modes_ms.1 - 60_000.0).abs() < 3000.0);
-        let single: Vec<f64> = (0..300).map(|i| 1000.0 + (i % 17) as f64 * 10.0).collect();
-        assert!(!bimodal_durations(&single).unwrap().bimodal);
-    }
-}
-
 /// The task's recurring patterns in the spec's `TaskPattern` shape: its timing (periodic or
 /// peaked), two duration modes, resource-usage clusters, and failures concentrated by hour or
 /// host. Only patterns actually present are returned.
@@ -571,5 +468,108 @@ pub fn human_seconds(s: f64) -> String {
         s if s < 90.0 * 60.0 => format!("{:.0} min", s / 60.0),
         s if s < 36.0 * 3600.0 => format!("{:.0} h", s / 3600.0),
         s => format!("{:.0} d", s / 86_400.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MONDAY_2026_11_23: i64 = 1_795_392_000_000; // 2026-11-23T00:00:00Z
+
+    #[test]
+    fn an_hourly_cron_with_jitter_is_hourly_with_the_exact_period_and_no_peak_hour() {
+        let starts: Vec<i64> = (0..24 * 14)
+            .map(|i| MONDAY_2026_11_23 + i * HOUR_MS + 300_000 + (i * 7919 % 30) * 1000)
+            .collect();
+        let a = time_pattern(&starts).unwrap();
+        assert_eq!(a.periodicity, Periodicity::Hourly);
+        assert!(
+            (a.period_seconds.unwrap() - 3600.0).abs() < 30.0,
+            "{:?}",
+            a.period_seconds
+        );
+        assert!(a.confidence > 0.99);
+        assert!(
+            a.peak_hours.is_empty(),
+            "uniform over hours: {:?}",
+            a.peak_hours
+        );
+        assert!(a.burstiness < -0.9 && a.predictability > 0.9);
+    }
+
+    #[test]
+    fn a_daily_job_at_two_peaks_at_two_oclock() {
+        let starts: Vec<i64> = (0..30)
+            .map(|d| MONDAY_2026_11_23 + d * DAY_MS + 2 * HOUR_MS)
+            .collect();
+        let a = time_pattern(&starts).unwrap();
+        assert_eq!(a.periodicity, Periodicity::Daily);
+        assert_eq!(a.period_seconds, Some(86_400.0));
+        assert_eq!(a.peak_hours, [2]);
+        assert!(a.hour_p_value < 1e-10);
+    }
+
+    #[test]
+    fn weekdays_are_counted_from_monday() {
+        // Every Wednesday at noon for 12 weeks: weekday 2.
+        let starts: Vec<i64> = (0..12)
+            .map(|w| MONDAY_2026_11_23 + (7 * w + 2) * DAY_MS + 12 * HOUR_MS)
+            .collect();
+        let a = time_pattern(&starts).unwrap();
+        assert_eq!(a.peak_weekdays, [2]);
+        assert_eq!(a.periodicity, Periodicity::Weekly);
+    }
+
+    #[test]
+    fn too_few_arrivals_give_no_pattern() {
+        assert_eq!(time_pattern(&[1, 2, 3]), None);
+    }
+
+    #[test]
+    fn burstiness_of_a_regular_series_is_minus_one() {
+        let starts: Vec<i64> = (0..20).map(|i| i * 1000).collect();
+        let a = time_pattern(&starts).unwrap();
+        assert_eq!(a.burstiness, -1.0);
+        assert_eq!(a.predictability, 1.0);
+    }
+
+    #[test]
+    fn chi_square_peaks_hand_example() {
+        // 24 bins, 100 events in bin 10, 90 in bin 11, 10 elsewhere: expected = 410/24 ≈ 17.08.
+        let mut h = vec![10.0; 24];
+        h[10] = 100.0;
+        h[11] = 90.0;
+        let (p, pv) = peaks(&h);
+        assert_eq!(p, [10, 11]);
+        assert!(pv < 1e-20);
+        // Not significantly below the busiest: 70 of 170 (P(X ≤ 70) = 0.013, scipy
+        // binom.cdf(70, 170, 0.5)) is a peak; 55 of 155 (0.00019) is not.
+        h[11] = 70.0;
+        assert_eq!(peaks(&h).0, [10, 11]);
+        h[11] = 55.0;
+        assert_eq!(peaks(&h).0, [10]);
+    }
+
+    #[test]
+    fn autocorrelation_of_a_period_24_signal_peaks_at_lag_24() {
+        let x: Vec<f64> = (0..24 * 20)
+            .map(|i| if i % 24 < 8 { 5.0 } else { 0.0 })
+            .collect();
+        assert!(autocorrelation(&x, 24) > 0.9);
+        assert!(autocorrelation(&x, 12) < 0.0);
+    }
+
+    #[test]
+    fn two_well_separated_duration_modes_are_bimodal() {
+        let mut d: Vec<f64> = (0..200)
+            .map(|i| 1000.0 * (1.0 + 0.1 * ((i % 7) as f64 - 3.0) / 3.0))
+            .collect();
+        d.extend((0..200).map(|i| 60_000.0 * (1.0 + 0.1 * ((i % 5) as f64 - 2.0) / 2.0)));
+        let b = bimodal_durations(&d).unwrap();
+        assert!(b.bimodal, "{b:?}");
+        assert!((b.modes_ms.0 - 1000.0).abs() < 50.0 && (b.modes_ms.1 - 60_000.0).abs() < 3000.0);
+        let single: Vec<f64> = (0..300).map(|i| 1000.0 + (i % 17) as f64 * 10.0).collect();
+        assert!(!bimodal_durations(&single).unwrap().bimodal);
     }
 }

@@ -4,6 +4,7 @@
 mod error;
 pub mod executions;
 pub mod ingest;
+pub mod pages;
 pub mod pool;
 pub mod tasks;
 

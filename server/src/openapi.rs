@@ -14,6 +14,8 @@ use crate::routes::api;
     paths(
         crate::routes::health_path::healthz,
         api::ingest::ingest,
+        api::tasks::list,
+        api::tasks::executions,
         api::tasks::performance,
         api::tasks::failures,
         api::tasks::dependencies,

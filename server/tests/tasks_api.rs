@@ -182,3 +182,117 @@ async fn with_postgres_unreachable_task_endpoints_answer_503() {
         .unwrap();
     assert_eq!(resp.status(), 503);
 }
+
+#[sqlx::test(
+    migrations = "../migrations",
+    fixtures(path = "../../db/tests/fixtures", scripts("small"))
+)]
+async fn task_pages_cover_every_task_once_in_key_order(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut keys = Vec::new();
+    let mut path = "/api/v1/task-analytics/tasks?limit=3".to_owned();
+    loop {
+        let (status, body, _) = get(&app, &path).await;
+        assert_eq!(status, 200, "{body}");
+        keys.extend(
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["taskId"].as_str().unwrap().to_owned()),
+        );
+        match body["nextCursor"].as_str() {
+            Some(c) => path = format!("/api/v1/task-analytics/tasks?limit=3&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(keys, ["etl.extract", "etl.load", "ml.evaluate", "ml.train"]);
+    let (_, body, _) = get(
+        &app,
+        "/api/v1/task-analytics/tasks?workflow_id=ml_nightly&search=TRAIN",
+    )
+    .await;
+    assert_eq!(body["items"][0]["taskId"], "ml.train");
+    assert_eq!(body["items"][0]["totalExecutions"], 1);
+    assert_eq!(body["items"].as_array().unwrap().len(), 1);
+}
+
+#[sqlx::test(
+    migrations = "../migrations",
+    fixtures(path = "../../db/tests/fixtures", scripts("small"))
+)]
+async fn execution_pages_are_newest_first_and_neither_skip_nor_repeat(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/task-analytics/tasks/etl.extract/executions?limit=1".to_owned();
+    loop {
+        let (status, body, _) = get(&app, &path).await;
+        assert_eq!(status, 200, "{body}");
+        seen.extend(
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["executionId"].as_str().unwrap().to_owned()),
+        );
+        match body["nextCursor"].as_str() {
+            Some(c) => {
+                path = format!(
+                    "/api/v1/task-analytics/tasks/etl.extract/executions?limit=1&cursor={c}"
+                )
+            }
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        ["x4", "x3", "x2", "x1"],
+        "fixture start times 10:03, 10:02, 10:01, 10:00"
+    );
+    let (_, body, _) = get(
+        &app,
+        "/api/v1/task-analytics/tasks/etl.extract/executions?status=timeout",
+    )
+    .await;
+    assert_eq!(body["items"][0]["executionId"], "x3");
+    assert_eq!(body["items"][0]["durationMs"], 3000);
+    assert!(body["nextCursor"].is_null());
+}
+
+#[sqlx::test(
+    migrations = "../migrations",
+    fixtures(path = "../../db/tests/fixtures", scripts("small"))
+)]
+async fn list_parameters_out_of_bounds_are_422_naming_the_parameter(pool: PgPool) {
+    let app = spawn(pool).await;
+    for (path, param) in [
+        (
+            "/api/v1/task-analytics/tasks/etl.extract/executions?limit=501",
+            "limit",
+        ),
+        (
+            "/api/v1/task-analytics/tasks/etl.extract/executions?limit=0",
+            "limit",
+        ),
+        (
+            "/api/v1/task-analytics/tasks/etl.extract/executions?cursor=zz",
+            "cursor",
+        ),
+        (
+            "/api/v1/task-analytics/tasks/etl.extract/executions?cursor=6869",
+            "cursor",
+        ),
+        (
+            "/api/v1/task-analytics/tasks/etl.extract/executions?status=done",
+            "status",
+        ),
+        ("/api/v1/task-analytics/tasks?limit=201", "limit"),
+        ("/api/v1/task-analytics/tasks?cursor=not-hex", "cursor"),
+    ] {
+        let (status, body, _) = get(&app, path).await;
+        assert_eq!(status, 422, "{path}: {body}");
+        assert_eq!(body["errors"][0]["field"], param, "{path}");
+    }
+    let (status, _, _) = get(&app, "/api/v1/task-analytics/tasks/nope/executions").await;
+    assert_eq!(status, 404);
+}

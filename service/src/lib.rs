@@ -3,10 +3,12 @@
 //! parse → `db` → `analytics` → `types` response. No SQL and no statistics live here.
 
 mod error;
+mod lists;
 mod tasks;
 mod window;
 
 pub use error::ServiceError;
+pub use lists::*;
 pub use tasks::*;
 pub use window::{WindowParams, resolve_window};
 

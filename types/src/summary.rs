@@ -27,3 +27,31 @@ impl TaskSummary {
         }
     }
 }
+
+/// One execution attempt in a task's history list.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionSummary {
+    pub execution_id: String,
+    pub workflow_execution_id: String,
+    pub status: crate::ExecutionStatus,
+    pub attempt_number: i32,
+    pub start_time: DateTime<Utc>,
+    pub end_time: Option<DateTime<Utc>>,
+    pub duration_ms: Option<i64>,
+    pub cpu_time_ms: Option<i64>,
+    pub memory_peak_mb: Option<i32>,
+    pub host: Option<String>,
+    pub error: Option<crate::ingest::ErrorDetails>,
+    pub retry_reason: Option<String>,
+}
+
+/// A page of a list; `nextCursor` fetches the next one (absent on the last page).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}

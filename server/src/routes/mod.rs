@@ -28,6 +28,11 @@ pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Route
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/v1/openapi.json", get(crate::openapi::openapi_json))
+        .route("/api/v1/task-analytics/tasks", get(api::tasks::list))
+        .route(
+            "/api/v1/task-analytics/tasks/{task_id}/executions",
+            get(api::tasks::executions),
+        )
         .route(
             "/api/v1/task-analytics/tasks/{task_id}/performance",
             get(api::tasks::performance),

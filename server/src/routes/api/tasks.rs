@@ -145,3 +145,77 @@ pub async fn patterns(
         service::task_patterns(&state.services, &task_id, w).await?,
     ))
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListTasksParams {
+    /// Case-insensitive substring of the task key or name.
+    pub search: Option<String>,
+    /// Only tasks of this workflow (its key).
+    pub workflow_id: Option<String>,
+    /// Page size, 1..=200 (default 50).
+    pub limit: Option<i64>,
+    /// `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/task-analytics/tasks",
+    tag = "tasks",
+    params(ListTasksParams),
+    responses(
+        (status = 200, description = "Tasks by key, with execution counts and last run", body = inline(types::Page<types::TaskSummary>)),
+        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list(
+    State(state): State<ServerState>,
+    Query(q): Query<ListTasksParams>,
+) -> Result<Json<types::Page<types::TaskSummary>>, Problem> {
+    let page = service::list_tasks(
+        &state.services,
+        q.search.as_deref(),
+        q.workflow_id.as_deref(),
+        q.limit,
+        q.cursor.as_deref(),
+    )
+    .await?;
+    Ok(Json(page))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ExecutionsParams {
+    /// Only executions with this status.
+    pub status: Option<String>,
+    /// Page size, 1..=500 (default 100).
+    pub limit: Option<i64>,
+    /// `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/task-analytics/tasks/{task_id}/executions",
+    tag = "tasks",
+    params(("task_id" = String, Path, description = "The task's key"), ExecutionsParams),
+    responses(
+        (status = 200, description = "Executions, newest first", body = inline(types::Page<types::ExecutionSummary>)),
+        (status = 404, description = "Unknown task", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad status, limit or cursor", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn executions(
+    State(state): State<ServerState>,
+    Path(task_id): Path<String>,
+    Query(q): Query<ExecutionsParams>,
+) -> Result<Json<types::Page<types::ExecutionSummary>>, Problem> {
+    let page = service::task_executions(
+        &state.services,
+        &task_id,
+        q.status.as_deref(),
+        q.limit,
+        q.cursor.as_deref(),
+    )
+    .await?;
+    Ok(Json(page))
+}
