@@ -75,6 +75,8 @@ pub mod ssr {
     #[derive(Clone, Debug)]
     pub struct AppContext {
         pub pool: db::PgPool,
+        /// The service layer REST handlers use too: one function per question.
+        pub services: service::Services,
     }
 
     /// The request's [`AppContext`], or an internal error when the router did not provide it.

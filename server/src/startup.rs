@@ -64,8 +64,11 @@ impl Application {
         };
         let state = ServerState {
             leptos_options,
-            services,
-            app: app::ssr::AppContext { pool },
+            services: services.clone(),
+            app: app::ssr::AppContext {
+                pool,
+                services: services.clone(),
+            },
             ingest_tokens: std::sync::Arc::new(config.ingest_tokens()),
         };
         let router = crate::routes::router(state, config.request_timeout());
