@@ -7,6 +7,7 @@ pub mod dag;
 pub mod execution;
 pub mod failures;
 pub mod patterns;
+pub mod profile;
 pub mod resources;
 pub mod statistics;
 pub mod stats;

@@ -338,6 +338,11 @@ pub fn execution_cost(e: &Execution, model: &CostModel) -> (f64, f64) {
     (hours * cores * model.cpu_hour, hours * gb * model.gb_hour)
 }
 
+/// Prices of core-hours and GB-hours (for aggregates summed in SQL).
+pub fn price(model: &CostModel, core_hours: f64, gb_hours: f64) -> f64 {
+    core_hours * model.cpu_hour + gb_hours * model.gb_hour
+}
+
 pub fn cost_analysis(execs: &[Execution], model: &CostModel) -> TaskCostAnalysis {
     let (cpu, mem) = execs
         .iter()
@@ -355,6 +360,85 @@ pub fn cost_analysis(execs: &[Execution], model: &CostModel) -> TaskCostAnalysis
         memory_cost: mem,
         currency: model.currency.clone(),
     }
+}
+
+/// The workflow's critical path weighted by median durations, each task's schedule, the
+/// bottlenecks, and how often observed runs (by real start/end times) followed that path.
+pub fn critical_path_report(
+    workflow_id: &str,
+    ctx: &WorkflowContext,
+) -> Result<types::WorkflowCriticalPath, crate::dag::DagError> {
+    let dag = workflow_dag(ctx)?;
+    let cp = dag.critical_path();
+    let length = cp.length;
+    let tasks = dag
+        .schedule()
+        .iter()
+        .map(|n| types::CriticalPathTask {
+            task_id: n.id.clone(),
+            median_duration_ms: n.weight,
+            earliest_start_ms: n.earliest_start,
+            slack_ms: n.slack,
+            on_critical_path: n.on_critical_path,
+            critical_share: if n.on_critical_path && length > 0.0 {
+                n.weight / length
+            } else {
+                0.0
+            },
+        })
+        .collect();
+    let bottlenecks = dag
+        .bottlenecks()
+        .into_iter()
+        .map(|b| types::Bottleneck {
+            median_duration_ms: dag.node(&b.id).map_or(0.0, |n| n.weight),
+            task_id: b.id,
+            workflow_id: workflow_id.to_owned(),
+            severity: b.severity,
+            critical_share: b.critical_share,
+            fan_out: b.fan_out as u64,
+        })
+        .collect();
+    let (mut observed, mut following, mut makespans) = (0u64, 0u64, Vec::new());
+    for tasks in runs(ctx).values() {
+        let finished: Vec<TaskRun> = tasks
+            .values()
+            .filter_map(|e| {
+                e.end_ms.map(|end| TaskRun {
+                    id: e.task_id.clone(),
+                    start: e.start_ms as f64,
+                    end: end as f64,
+                })
+            })
+            .collect();
+        if finished.len() != tasks.len() || finished.is_empty() {
+            continue; // a run still in flight has no final critical path
+        }
+        let present: std::collections::HashSet<&str> =
+            finished.iter().map(|t| t.id.as_str()).collect();
+        let edges = ctx
+            .edges
+            .iter()
+            .filter(|e| {
+                present.contains(e.upstream.as_str()) && present.contains(e.downstream.as_str())
+            })
+            .map(|e| (e.upstream.as_str(), e.downstream.as_str()));
+        if let Ok(a) = analyze_run(&finished, edges) {
+            observed += 1;
+            following += u64::from(a.critical_path == cp.nodes);
+            makespans.push(a.makespan);
+        }
+    }
+    Ok(types::WorkflowCriticalPath {
+        workflow_id: workflow_id.to_owned(),
+        path: cp.nodes.clone(),
+        length_ms: length,
+        tasks,
+        bottlenecks,
+        observed_runs: observed,
+        runs_following_path: following,
+        mean_makespan_ms: mean(&makespans),
+    })
 }
 
 #[cfg(test)]

@@ -65,7 +65,7 @@ pub(crate) fn parse_status(s: &str) -> ExecutionStatus {
 }
 
 impl ExecutionRow {
-    fn into_execution(self, task: &TaskRef) -> Execution {
+    fn into_execution(self, task_key: &str, workflow_key: &str) -> Execution {
         let f = |v: Option<i64>| v.map(|v| v as f64);
         let err = self.error_details.as_ref();
         let text = |k: &str| {
@@ -88,8 +88,8 @@ impl ExecutionRow {
         };
         Execution {
             execution_id: self.execution_key,
-            task_id: self.task_key.unwrap_or_else(|| task.task_key.clone()),
-            workflow_id: task.workflow_key.clone(),
+            task_id: self.task_key.unwrap_or_else(|| task_key.to_owned()),
+            workflow_id: workflow_key.to_owned(),
             workflow_execution_id: self.run_key,
             status: parse_status(&self.status),
             attempt: self
@@ -132,7 +132,10 @@ pub async fn task_executions(
         .bind(window.to)
         .fetch_all(pool)
         .await?;
-    Ok(rows.into_iter().map(|r| r.into_execution(task)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| r.into_execution(&task.task_key, &task.workflow_key))
+        .collect())
 }
 
 /// Every execution of every task of `task`'s workflow in `window`, oldest first.
@@ -141,13 +144,26 @@ pub async fn workflow_executions(
     task: &TaskRef,
     window: &TimeWindow,
 ) -> Result<Vec<Execution>, DbError> {
+    workflow_executions_by_id(pool, task.workflow_id, &task.workflow_key, window).await
+}
+
+/// Every execution of every task of a workflow in `window`, oldest first.
+pub async fn workflow_executions_by_id(
+    pool: &PgPool,
+    workflow_id: Uuid,
+    workflow_key: &str,
+    window: &TimeWindow,
+) -> Result<Vec<Execution>, DbError> {
     let rows = sqlx::query_as::<_, ExecutionRow>(include_str!("sql/workflow_executions.sql"))
-        .bind(task.workflow_id)
+        .bind(workflow_id)
         .bind(window.from)
         .bind(window.to)
         .fetch_all(pool)
         .await?;
-    Ok(rows.into_iter().map(|r| r.into_execution(task)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| r.into_execution("", workflow_key))
+        .collect())
 }
 
 /// An edge of a workflow's DAG with both tasks' keys and names.

@@ -7,6 +7,7 @@ pub mod ingest;
 pub mod pages;
 pub mod pool;
 pub mod tasks;
+pub mod workflows;
 
 pub use error::DbError;
 pub use pool::{PoolOptions, connect, health, migrate};

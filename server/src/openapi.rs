@@ -20,6 +20,11 @@ use crate::routes::api;
         api::tasks::failures,
         api::tasks::dependencies,
         api::tasks::patterns,
+        api::workflows::list,
+        api::workflows::critical_path,
+        api::workflows::bottlenecks,
+        api::workflows::rankings,
+        api::workflows::resource_profile,
     ),
     components(schemas(
         types::ingest::ExecutionRecord,
@@ -31,6 +36,7 @@ use crate::routes::api;
     tags(
         (name = "ingest", description = "Sending execution records (ingest format v1)"),
         (name = "tasks", description = "Per-task analyses over a time window"),
+        (name = "workflows", description = "Workflows and their critical paths"),
         (name = "operations", description = "Health and operations"),
     )
 )]

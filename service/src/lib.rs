@@ -6,11 +6,13 @@ mod error;
 mod lists;
 mod tasks;
 mod window;
+mod workflows;
 
 pub use error::ServiceError;
 pub use lists::*;
 pub use tasks::*;
 pub use window::{WindowParams, resolve_window};
+pub use workflows::*;
 
 /// What every service call needs.
 #[derive(Clone, Debug)]

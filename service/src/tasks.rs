@@ -48,7 +48,7 @@ async fn load(
             .map(|e| Edge {
                 upstream: e.upstream_key,
                 downstream: e.downstream_key,
-                dependency_type: serde_plain(&e.dependency_type),
+                dependency_type: parse_plain(&e.dependency_type),
                 optional: e.optional.unwrap_or(false),
             })
             .collect(),
@@ -57,7 +57,7 @@ async fn load(
     Ok((own, ctx))
 }
 
-fn serde_plain<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
+pub(crate) fn parse_plain<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
     serde_json_value(s).unwrap_or_default()
 }
 
@@ -69,12 +69,12 @@ fn info(task: &db::executions::TaskRef) -> TaskInfo {
     TaskInfo {
         task_id: task.task_key.clone(),
         task_name: task.task_name.clone(),
-        task_type: serde_plain(&task.task_type),
+        task_type: parse_plain(&task.task_type),
     }
 }
 
 /// Runs CPU-bound analysis off the async workers.
-async fn compute<T: Send + 'static>(
+pub(crate) async fn compute<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ServiceError> {
     tokio::task::spawn_blocking(f).await.map_err(|e| {

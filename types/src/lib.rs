@@ -13,6 +13,7 @@ mod optimization;
 mod pattern;
 mod performance;
 mod summary;
+mod workflow;
 
 pub use comparison::*;
 pub use keys::*;
@@ -21,3 +22,4 @@ pub use optimization::*;
 pub use pattern::*;
 pub use performance::*;
 pub use summary::*;
+pub use workflow::*;

@@ -30,6 +30,26 @@ pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Route
         .route("/api/v1/openapi.json", get(crate::openapi::openapi_json))
         .route("/api/v1/task-analytics/tasks", get(api::tasks::list))
         .route(
+            "/api/v1/task-analytics/tasks/bottlenecks",
+            get(api::workflows::bottlenecks),
+        )
+        .route(
+            "/api/v1/task-analytics/tasks/rankings",
+            get(api::workflows::rankings),
+        )
+        .route(
+            "/api/v1/task-analytics/tasks/{task_id}/resource-profile",
+            get(api::workflows::resource_profile),
+        )
+        .route(
+            "/api/v1/task-analytics/workflows",
+            get(api::workflows::list),
+        )
+        .route(
+            "/api/v1/task-analytics/workflows/{workflow_id}/critical-path",
+            get(api::workflows::critical_path),
+        )
+        .route(
             "/api/v1/task-analytics/tasks/{task_id}/executions",
             get(api::tasks::executions),
         )

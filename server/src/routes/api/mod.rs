@@ -3,3 +3,4 @@
 pub mod auth;
 pub mod ingest;
 pub mod tasks;
+pub mod workflows;

@@ -1,0 +1,74 @@
+//! Workflows and cross-task aggregates.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use types::TimeWindow;
+use uuid::Uuid;
+
+use crate::DbError;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WorkflowRow {
+    pub id: Uuid,
+    pub workflow_key: String,
+    pub workflow_name: Option<String>,
+    pub tasks: i64,
+    pub runs: i64,
+    pub last_run: Option<DateTime<Utc>>,
+}
+
+const WORKFLOWS: &str = "SELECT w.id, w.workflow_key, w.workflow_name,
+        (SELECT count(*) FROM tasks t WHERE t.workflow_id = w.id) AS tasks,
+        (SELECT count(*) FROM workflow_executions r WHERE r.workflow_id = w.id) AS runs,
+        (SELECT max(r.start_time) FROM workflow_executions r WHERE r.workflow_id = w.id) AS last_run
+ FROM workflows w";
+
+/// Every workflow with its task and run counts, by key.
+pub async fn list(pool: &PgPool) -> Result<Vec<WorkflowRow>, DbError> {
+    Ok(
+        sqlx::query_as::<_, WorkflowRow>(sqlx::AssertSqlSafe(format!(
+            "{WORKFLOWS} ORDER BY w.workflow_key"
+        )))
+        .fetch_all(pool)
+        .await?,
+    )
+}
+
+pub async fn find(pool: &PgPool, key: &str) -> Result<Option<WorkflowRow>, DbError> {
+    Ok(
+        sqlx::query_as::<_, WorkflowRow>(sqlx::AssertSqlSafe(format!(
+            "{WORKFLOWS} WHERE w.workflow_key = $1"
+        )))
+        .bind(key)
+        .fetch_optional(pool)
+        .await?,
+    )
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TaskAggregateRow {
+    pub task_key: String,
+    pub task_name: String,
+    pub workflow_key: String,
+    pub executions: i64,
+    pub failures: i64,
+    pub avg_duration_ms: Option<f64>,
+    pub p95_duration_ms: Option<f64>,
+    pub busy_ms: f64,
+    pub core_hours: f64,
+    pub gb_hours: f64,
+}
+
+/// Per-task aggregates over the window (every task with at least one execution in it).
+pub async fn task_aggregates(
+    pool: &PgPool,
+    window: &TimeWindow,
+) -> Result<Vec<TaskAggregateRow>, DbError> {
+    Ok(
+        sqlx::query_as::<_, TaskAggregateRow>(include_str!("sql/task_rankings.sql"))
+            .bind(window.from)
+            .bind(window.to)
+            .fetch_all(pool)
+            .await?,
+    )
+}

@@ -1,0 +1,139 @@
+//! Workflows and cross-task questions: `GET /workflows`, `/workflows/{id}/critical-path`,
+//! `/tasks/bottlenecks`, `/tasks/rankings`, `/tasks/{id}/resource-profile`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use service::{Bottlenecks, WindowParams, Windowed, Workflows, resolve_window};
+use types::{Rankings, ResourceProfile, TimeRangePreset, WorkflowCriticalPath};
+
+use crate::problem::Problem;
+use crate::startup::ServerState;
+
+fn window(
+    time_range: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    default: TimeRangePreset,
+) -> Result<types::TimeWindow, Problem> {
+    let p = WindowParams {
+        time_range,
+        from,
+        to,
+    };
+    Ok(resolve_window(&p, default, chrono::Utc::now())?)
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/task-analytics/workflows",
+    tag = "workflows",
+    responses((status = 200, description = "Every workflow with task and run counts", body = Workflows))
+)]
+pub async fn list(State(state): State<ServerState>) -> Result<Json<Workflows>, Problem> {
+    Ok(Json(service::list_workflows(&state.services).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/task-analytics/workflows/{workflow_id}/critical-path",
+    tag = "workflows",
+    params(("workflow_id" = String, Path, description = "The workflow's key"), WindowParams),
+    responses(
+        (status = 200, description = "Critical path by median durations (default 7d)", body = inline(Windowed<WorkflowCriticalPath>)),
+        (status = 404, description = "Unknown workflow", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad window, or the DAG has a cycle", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn critical_path(
+    State(state): State<ServerState>,
+    Path(workflow_id): Path<String>,
+    Query(q): Query<WindowParams>,
+) -> Result<Json<Windowed<WorkflowCriticalPath>>, Problem> {
+    let w = window(q.time_range, q.from, q.to, TimeRangePreset::Week)?;
+    Ok(Json(
+        service::workflow_critical_path(&state.services, &workflow_id, w).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct BottlenecksParams {
+    /// Only this workflow (its key); all workflows when absent.
+    pub workflow_id: Option<String>,
+    pub time_range: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/task-analytics/tasks/bottlenecks",
+    tag = "tasks",
+    params(BottlenecksParams),
+    responses(
+        (status = 200, description = "Critical-path bottlenecks by severity (default 7d)", body = inline(Windowed<Bottlenecks>)),
+        (status = 404, description = "Unknown workflow", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn bottlenecks(
+    State(state): State<ServerState>,
+    Query(q): Query<BottlenecksParams>,
+) -> Result<Json<Windowed<Bottlenecks>>, Problem> {
+    let w = window(q.time_range, q.from, q.to, TimeRangePreset::Week)?;
+    Ok(Json(
+        service::bottlenecks(&state.services, q.workflow_id.as_deref(), w).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct RankingsParams {
+    /// performance, failure_rate, cost, duration or executions (default performance).
+    pub metric: Option<String>,
+    /// 1..=100 (default 20).
+    pub limit: Option<i64>,
+    pub time_range: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/task-analytics/tasks/rankings",
+    tag = "tasks",
+    params(RankingsParams),
+    responses(
+        (status = 200, description = "Tasks ranked by the metric, highest first (default 7d)", body = inline(Windowed<Rankings>)),
+        (status = 422, description = "Unknown metric or limit out of bounds", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn rankings(
+    State(state): State<ServerState>,
+    Query(q): Query<RankingsParams>,
+) -> Result<Json<Windowed<Rankings>>, Problem> {
+    let w = window(q.time_range, q.from, q.to, TimeRangePreset::Week)?;
+    let metric = q.metric.as_deref().unwrap_or("performance");
+    Ok(Json(
+        service::rankings(&state.services, metric, q.limit, w).await?,
+    ))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/task-analytics/tasks/{task_id}/resource-profile",
+    tag = "tasks",
+    params(("task_id" = String, Path, description = "The task's key"), WindowParams),
+    responses(
+        (status = 200, description = "Resource requirements and recommendations (default 30d)", body = inline(Windowed<ResourceProfile>)),
+        (status = 404, description = "Unknown task", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn resource_profile(
+    State(state): State<ServerState>,
+    Path(task_id): Path<String>,
+    Query(q): Query<WindowParams>,
+) -> Result<Json<Windowed<ResourceProfile>>, Problem> {
+    let w = window(q.time_range, q.from, q.to, TimeRangePreset::Month)?;
+    Ok(Json(
+        service::resource_profile(&state.services, &task_id, w).await?,
+    ))
+}
