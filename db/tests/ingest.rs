@@ -251,3 +251,31 @@ async fn ingest_notifies_listeners_with_the_task_keys_at_commit(pool: PgPool) {
         r#"{"tasks":["etl.extract","etl.load"],"truncated":false}"#
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn text_with_quotes_commas_newlines_and_unicode_survives_the_bulk_path(pool: PgPool) {
+    let nasty = "he said \"no\", then\nleft; ünïcødé ✓ \\N";
+    let name = "he said \"no\", then left; \\N ✓";
+    let mut e = exec("e,1\"x", "etl.extract", "failed");
+    e["taskName"] = json!(name);
+    e["error"] = json!({"type": "Boom", "message": nasty});
+    e["retryReason"] = json!("");
+    e["host"] = json!("<img src=x onerror=alert(1)>");
+    ingest_batch(&pool, &batch(vec![e], vec![])).await.unwrap();
+    let (stored, key, msg, reason, host): (String, String, String, Option<String>, String) = sqlx::query_as(
+        "SELECT task_name, execution_key, error_details->>'message', retry_reason, host FROM task_execution_history",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (stored.as_str(), key.as_str(), msg.as_str()),
+        (name, "e,1\"x", nasty)
+    );
+    assert_eq!(
+        reason.as_deref(),
+        Some(""),
+        "an empty string stays distinct from NULL"
+    );
+    assert_eq!(host, "<img src=x onerror=alert(1)>");
+}

@@ -1,4 +1,4 @@
--- Bulk upsert of execution attempts from parallel arrays (one statement per batch).
+-- Moves a batch from the COPY-filled staging table into the history (one statement per batch).
 -- The idempotency key is (task_id, execution_key): a replay updates the row in place.
 INSERT INTO task_execution_history (
     task_id, workflow_execution_id, task_name, start_time, end_time, duration_ms, status,
@@ -6,12 +6,12 @@ INSERT INTO task_execution_history (
     io_operations, network_calls, error_details, retry_reason, execution_key, read_bytes,
     write_bytes, bytes_transferred, cpu_allocated_cores, memory_allocated_mb, host, input_hash,
     attributes)
-SELECT * FROM UNNEST(
-    $1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int8[], $7::text[],
-    $8::int4[], $9::int8[], $10::int8[], $11::int8[], $12::int4[],
-    $13::int8[], $14::int8[], $15::jsonb[], $16::text[], $17::text[], $18::int8[],
-    $19::int8[], $20::int8[], $21::float8[], $22::float8[], $23::text[], $24::text[],
-    $25::jsonb[])
+SELECT task_id, workflow_execution_id, task_name, start_time, end_time, duration_ms, status,
+       attempt_number, input_size_bytes, output_size_bytes, cpu_time_ms, memory_peak_mb,
+       io_operations, network_calls, error_details, retry_reason, execution_key, read_bytes,
+       write_bytes, bytes_transferred, cpu_allocated_cores, memory_allocated_mb, host, input_hash,
+       attributes
+FROM ingest_stage
 ON CONFLICT (task_id, execution_key) DO UPDATE SET
     workflow_execution_id = EXCLUDED.workflow_execution_id,
     task_name = EXCLUDED.task_name,
