@@ -426,19 +426,6 @@ fn notify_payload<'a>(keys: impl Iterator<Item = &'a str>) -> String {
     serde_json::json!({ "tasks": tasks, "truncated": truncated }).to_string()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn notify_payload_stays_under_the_postgres_limit_and_says_when_it_truncates() {
-        let keys: Vec<String> = (0..2000).map(|i| format!("workflow.task_{i:05}")).collect();
-        let p = super::notify_payload(keys.iter().map(String::as_str));
-        assert!(p.len() < 8000, "{}", p.len());
-        assert!(p.ends_with("\"truncated\":true}"));
-        let p = super::notify_payload(["a", "b"].into_iter());
-        assert_eq!(p, r#"{"tasks":["a","b"],"truncated":false}"#);
-    }
-}
-
 /// A CSV field: quoted (so an empty string stays distinct from NULL), quotes doubled.
 fn push_text(out: &mut String, v: &str) {
     out.push('"');
@@ -520,4 +507,17 @@ fn stage_csv(batch: &ValidBatch, task_ids: &[Uuid], run_ids: &[Uuid]) -> String 
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn notify_payload_stays_under_the_postgres_limit_and_says_when_it_truncates() {
+        let keys: Vec<String> = (0..2000).map(|i| format!("workflow.task_{i:05}")).collect();
+        let p = super::notify_payload(keys.iter().map(String::as_str));
+        assert!(p.len() < 8000, "{}", p.len());
+        assert!(p.ends_with("\"truncated\":true}"));
+        let p = super::notify_payload(["a", "b"].into_iter());
+        assert_eq!(p, r#"{"tasks":["a","b"],"truncated":false}"#);
+    }
 }
