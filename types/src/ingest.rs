@@ -209,8 +209,32 @@ fn bare_message(e: &serde_json::Error) -> String {
     full.strip_suffix(&suffix).unwrap_or(&full).to_owned()
 }
 
+/// The wire shape, deserialized straight into typed records (the fast path).
+#[derive(Deserialize)]
+struct TypedBatch {
+    #[serde(default)]
+    executions: Vec<ExecutionRecord>,
+    #[serde(default)]
+    dependencies: Vec<DependencyRecord>,
+}
+
 /// Parses `{"executions": [...], "dependencies": [...]}` and validates every record.
+///
+/// Fast path: deserialize straight into typed records and check them; a batch that passes
+/// is exactly what the field-by-field path would accept (tested). Anything else — a type
+/// error, a missing field, a rule broken — goes through the field-by-field path, which reports
+/// every problem with its index and field.
 pub fn parse_json_batch(body: &[u8]) -> Result<ValidBatch, BatchError> {
+    if let Ok(typed) = serde_json::from_slice::<TypedBatch>(body)
+        && typed.executions.len() + typed.dependencies.len() <= MAX_RECORDS_PER_BATCH
+        && let Ok(batch) = ValidBatch::checked(typed.executions, typed.dependencies)
+    {
+        return Ok(batch);
+    }
+    parse_json_batch_by_field(body)
+}
+
+fn parse_json_batch_by_field(body: &[u8]) -> Result<ValidBatch, BatchError> {
     let value: Value = serde_json::from_slice(body).map_err(SyntaxError::from)?;
     let Value::Object(mut top) = value else {
         return Err(BatchError::Invalid(vec![FieldError::new(
@@ -291,6 +315,34 @@ pub fn validate(
 }
 
 impl ValidBatch {
+    /// As [`ValidBatch::new`], plus the field rules the JSON path applies while reading (key
+    /// lengths, non-negative numbers, text and attribute limits): for records that did not come
+    /// through [`ExecutionRecord::from_json`].
+    pub fn checked(
+        executions: Vec<ExecutionRecord>,
+        dependencies: Vec<DependencyRecord>,
+    ) -> Result<Self, Vec<FieldError>> {
+        let mut errors: Vec<FieldError> = Vec::new();
+        for (i, r) in executions.iter().enumerate() {
+            errors.extend(r.field_errors(i));
+        }
+        for (i, d) in dependencies.iter().enumerate() {
+            for (field, v) in [
+                ("dependencies.workflowId", &d.workflow_id),
+                ("dependencies.upstreamTaskId", &d.upstream_task_id),
+                ("dependencies.downstreamTaskId", &d.downstream_task_id),
+            ] {
+                if !key_ok(v) {
+                    errors.push(FieldError::new(i, field, "must be a valid key"));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Self::new(executions, dependencies)
+    }
+
     /// Builds a batch from typed records (importers, the demo generator), checking each.
     pub fn new(
         executions: Vec<ExecutionRecord>,
@@ -514,7 +566,93 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// 1..=255 characters, not blank, no control characters.
+fn key_ok(v: &str) -> bool {
+    !v.trim().is_empty() && v.chars().count() <= MAX_KEY_LEN && !v.chars().any(char::is_control)
+}
+
 impl ExecutionRecord {
+    /// The field rules [`ExecutionRecord::from_json`] applies while reading, for a typed record.
+    fn field_errors(&self, index: usize) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let mut e = |field: &str| errors.push(FieldError::new(index, field, "is invalid"));
+        for (field, v) in [
+            ("workflowName", self.workflow_name.as_deref()),
+            ("host", self.host.as_deref()),
+            (
+                "error.type",
+                self.error.as_ref().map(|x| x.error_type.as_str()),
+            ),
+            (
+                "error.code",
+                self.error.as_ref().and_then(|x| x.code.as_deref()),
+            ),
+        ] {
+            if v.is_some_and(|v| !key_ok(v)) {
+                e(field);
+            }
+        }
+        for (field, v) in [
+            ("durationMs", self.duration_ms),
+            ("inputSizeBytes", self.input_size_bytes),
+            ("outputSizeBytes", self.output_size_bytes),
+            ("cpuTimeMs", self.cpu_time_ms),
+            ("ioOperations", self.io_operations),
+            ("readBytes", self.read_bytes),
+            ("writeBytes", self.write_bytes),
+            ("networkCalls", self.network_calls),
+            ("bytesTransferred", self.bytes_transferred),
+        ] {
+            if v.is_some_and(|v| v < 0) {
+                e(field);
+            }
+        }
+        if self
+            .memory_peak_mb
+            .is_some_and(|v| !(v.is_finite() && v >= 0.0))
+        {
+            e("memoryPeakMb");
+        }
+        for (field, v) in [
+            ("cpuAllocatedCores", self.cpu_allocated_cores),
+            ("memoryAllocatedMb", self.memory_allocated_mb),
+        ] {
+            if v.is_some_and(|v| !(v.is_finite() && v > 0.0)) {
+                e(field);
+            }
+        }
+        for (field, v) in [
+            (
+                "error.message",
+                self.error.as_ref().and_then(|x| x.message.as_deref()),
+            ),
+            (
+                "error.stackTrace",
+                self.error.as_ref().and_then(|x| x.stack_trace.as_deref()),
+            ),
+            ("retryReason", self.retry_reason.as_deref()),
+            ("inputHash", self.input_hash.as_deref()),
+        ] {
+            if v.is_some_and(|v| v.len() > MAX_TEXT_LEN) {
+                e(field);
+            }
+        }
+        let attrs_ok = self.attributes.len() <= MAX_ATTRIBUTES
+            && self.attributes.iter().all(|(k, v)| {
+                !k.is_empty()
+                    && k.chars().count() <= MAX_KEY_LEN
+                    && match v {
+                        AttributeValue::Text(s) => s.len() <= MAX_KEY_LEN,
+                        AttributeValue::Number(n) => n.is_finite(),
+                        AttributeValue::Bool(_) => true,
+                    }
+            });
+        if !attrs_ok {
+            e("attributes");
+        }
+        errors
+    }
+
     /// Parses and checks record `index` of a batch.
     pub fn from_json(index: usize, value: &Value) -> Result<Self, Vec<FieldError>> {
         let Value::Object(obj) = value else {
@@ -987,5 +1125,56 @@ mod tests {
         let wire = serde_json::to_value(&b.executions[0]).unwrap();
         let again = ExecutionRecord::from_json(0, &wire).unwrap();
         assert_eq!(again, b.executions[0]);
+    }
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn base() -> Value {
+        json!({
+            "executionId": "r/t/1", "workflowId": "w", "workflowExecutionId": "r",
+            "taskId": "w.t", "taskName": "T", "status": "failed",
+            "startTime": "2026-01-01T10:00:00Z", "endTime": "2026-01-01T10:00:02.500Z",
+            "cpuTimeMs": 1200, "memoryPeakMb": 512.5, "cpuAllocatedCores": 2,
+            "host": "worker-1", "error": {"type": "OOMKilled", "code": "137", "message": "killed"},
+            "attributes": {"region": "eu", "big": true, "v": 1.5}
+        })
+    }
+
+    /// The typed fast path and the field-by-field path agree on every input: same batch when
+    /// valid, an error (the field-by-field one) when not.
+    fn agree(execs: Vec<Value>) {
+        let body = serde_json::to_vec(&json!({"executions": execs, "dependencies": []})).unwrap();
+        let fast = parse_json_batch(&body);
+        let slow = parse_json_batch_by_field(&body);
+        assert_eq!(fast, slow, "{}", String::from_utf8_lossy(&body));
+    }
+
+    #[test]
+    fn fast_and_field_by_field_parsing_agree_on_valid_and_invalid_records() {
+        agree(vec![base()]);
+        for (field, bad) in [
+            ("cpuTimeMs", json!(-1)),
+            ("memoryPeakMb", json!(-0.5)),
+            ("cpuAllocatedCores", json!(0)),
+            ("host", json!("")),
+            ("host", json!("a\u{7}b")),
+            ("taskId", json!("x".repeat(256))),
+            ("durationMs", json!(9999)),
+            ("durationMs", json!(2500.4)),
+            ("endTime", json!("2026-01-01T09:00:00Z")),
+            ("attributes", json!({"k": "v".repeat(300)})),
+            ("status", json!("done")),
+        ] {
+            let mut v = base();
+            v[field] = bad;
+            agree(vec![base(), v]);
+        }
+        let mut dup = base();
+        dup["status"] = json!("completed");
+        agree(vec![base(), dup]);
     }
 }
