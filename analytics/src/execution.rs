@@ -37,6 +37,46 @@ pub struct Execution {
 }
 
 impl Execution {
+    /// An attempt with only its identity, status and times; every measurement absent. Fill the
+    /// rest with struct update syntax (`Execution { host: ..., ..Execution::new(...) }`).
+    pub fn new(
+        execution_id: impl Into<String>,
+        task_id: impl Into<String>,
+        workflow_execution_id: impl Into<String>,
+        status: ExecutionStatus,
+        start_ms: i64,
+        end_ms: Option<i64>,
+    ) -> Self {
+        Execution {
+            execution_id: execution_id.into(),
+            task_id: task_id.into(),
+            workflow_id: String::new(),
+            workflow_execution_id: workflow_execution_id.into(),
+            status,
+            attempt: 1,
+            start_ms,
+            end_ms,
+            duration_ms: end_ms.map(|e| (e - start_ms) as f64),
+            cpu_time_ms: None,
+            memory_peak_mb: None,
+            cpu_allocated_cores: None,
+            memory_allocated_mb: None,
+            input_size_bytes: None,
+            output_size_bytes: None,
+            read_bytes: None,
+            write_bytes: None,
+            io_operations: None,
+            network_calls: None,
+            bytes_transferred: None,
+            host: None,
+            error_type: None,
+            error_code: None,
+            error_message: None,
+            input_hash: None,
+            attributes: Vec::new(),
+        }
+    }
+
     /// Failed or timed out.
     pub fn is_failure(&self) -> bool {
         self.status.is_failure()

@@ -141,33 +141,18 @@ mod tests {
     use types::ExecutionStatus;
 
     fn exec(i: i64, size: f64, duration: f64) -> Execution {
+        let start = i * 600_000;
         Execution {
-            execution_id: i.to_string(),
-            task_id: "t".into(),
-            workflow_id: "w".into(),
-            workflow_execution_id: i.to_string(),
-            status: ExecutionStatus::Completed,
-            attempt: 1,
-            start_ms: i * 600_000,
-            end_ms: Some(i * 600_000 + duration as i64),
-            duration_ms: Some(duration),
-            cpu_time_ms: None,
-            memory_peak_mb: None,
-            cpu_allocated_cores: None,
-            memory_allocated_mb: None,
             input_size_bytes: Some(size),
-            output_size_bytes: None,
-            read_bytes: None,
-            write_bytes: None,
-            io_operations: None,
-            network_calls: None,
-            bytes_transferred: None,
-            host: None,
-            error_type: None,
-            error_code: None,
-            error_message: None,
-            input_hash: None,
-            attributes: Vec::new(),
+            duration_ms: Some(duration),
+            ..Execution::new(
+                i.to_string(),
+                "t",
+                i.to_string(),
+                ExecutionStatus::Completed,
+                start,
+                Some(start + duration as i64),
+            )
         }
     }
 

@@ -17,7 +17,7 @@
 use types::{ExecutionStatistics, ExecutionStatus, TrendDirection};
 
 use crate::execution::Execution;
-use crate::trend::{DurationTrend, duration_trend};
+use crate::trend::{DurationTrend, duration_trend_owned};
 
 /// Smallest fitted change across the window, relative to the median, reported as a trend.
 pub const MIN_RELATIVE_CHANGE: f64 = 0.15;
@@ -31,21 +31,33 @@ pub fn quantiles(values: &mut [f64], qs: &[f64]) -> Option<Vec<f64>> {
     if n == 0 {
         return None;
     }
-    let mut out = Vec::with_capacity(qs.len());
-    for &q in qs {
-        let h = q.clamp(0.0, 1.0) * (n - 1) as f64;
+    let lower = |q: f64| (q.clamp(0.0, 1.0) * (n - 1) as f64).floor() as usize;
+    // Select in ascending rank order: after selecting rank k, every larger rank lies to its
+    // right, so each selection partitions only what is left over.
+    let mut order: Vec<usize> = (0..qs.len()).collect();
+    order.sort_by_key(|&i| lower(qs[i]));
+    let mut out = vec![0.0; qs.len()];
+    // `values[..done]` holds the `done` smallest values, `values[done - 1]` the largest of them.
+    let mut done = 0;
+    for i in order {
+        let h = qs[i].clamp(0.0, 1.0) * (n - 1) as f64;
         let lo = h.floor() as usize;
-        let (_, v_lo, right) = values.select_nth_unstable_by(lo, f64::total_cmp);
-        let v_lo = *v_lo;
+        if lo >= done {
+            values[done..].select_nth_unstable_by(lo - done, f64::total_cmp);
+            done = lo + 1;
+        }
+        let v_lo = values[lo];
         let frac = h - lo as f64;
-        let v = if frac > 0.0 {
+        out[i] = if frac > 0.0 {
             // The next order statistic is the smallest value to the right of the pivot.
-            let v_hi = right.iter().copied().fold(f64::INFINITY, f64::min);
+            let v_hi = values[lo + 1..]
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min);
             v_lo + frac * (v_hi - v_lo)
         } else {
             v_lo
         };
-        out.push(v);
     }
     Some(out)
 }
@@ -76,11 +88,21 @@ pub fn execution_statistics(execs: &[Execution]) -> StatisticsReport {
     if s.total_executions > 0 {
         s.success_rate = 100.0 * s.successful_executions as f64 / s.total_executions as f64;
     }
-    let mut durations: Vec<f64> = execs
-        .iter()
-        .filter(|e| e.status != ExecutionStatus::Skipped)
-        .filter_map(|e| e.duration_ms)
-        .collect();
+    // One pass collects the durations and the trend's points. The trend follows completed runs
+    // only: a failed attempt's duration is its time to failure (an OOM kill ends early), which
+    // says nothing about how fast the task runs.
+    let mut durations: Vec<f64> = Vec::with_capacity(execs.len());
+    let mut points: Vec<(f64, f64)> = Vec::with_capacity(execs.len());
+    for e in execs {
+        let Some(d) = e.duration_ms else { continue };
+        if e.status == ExecutionStatus::Skipped {
+            continue;
+        }
+        durations.push(d);
+        if e.status == ExecutionStatus::Completed {
+            points.push((e.start_ms as f64 / 1000.0, d));
+        }
+    }
     let n = durations.len();
     if n > 0 {
         let (min, max, sum) = durations.iter().fold(
@@ -106,14 +128,8 @@ pub fn execution_statistics(execs: &[Execution]) -> StatisticsReport {
             (s.p50_duration, s.p95_duration, s.p99_duration) = (q[0], q[1], q[2]);
         }
     }
-    // The trend follows completed runs only: a failed attempt's duration is its time to
-    // failure (an OOM kill ends early), which says nothing about how fast the task runs.
-    let points: Vec<(f64, f64)> = execs
-        .iter()
-        .filter(|e| e.status == ExecutionStatus::Completed)
-        .filter_map(|e| e.duration_ms.map(|d| (e.start_ms as f64 / 1000.0, d)))
-        .collect();
-    let trend = duration_trend(&points, TREND_ALPHA).ok();
+    drop(durations);
+    let trend = duration_trend_owned(points, TREND_ALPHA).ok();
     s.trend_direction = trend.as_ref().map_or(TrendDirection::Stable, direction_of);
     StatisticsReport { stats: s, trend }
 }
@@ -137,33 +153,17 @@ mod tests {
     use proptest::prelude::*;
 
     fn exec(i: i64, status: ExecutionStatus, attempt: u32, duration: Option<f64>) -> Execution {
+        let start = 1_700_000_000_000 + i * 3_600_000;
         Execution {
-            execution_id: format!("e{i}"),
-            task_id: "t".into(),
-            workflow_id: "w".into(),
-            workflow_execution_id: format!("r{i}"),
-            status,
             attempt,
-            start_ms: 1_700_000_000_000 + i * 3_600_000,
-            end_ms: duration.map(|d| 1_700_000_000_000 + i * 3_600_000 + d as i64),
-            duration_ms: duration,
-            cpu_time_ms: None,
-            memory_peak_mb: None,
-            cpu_allocated_cores: None,
-            memory_allocated_mb: None,
-            input_size_bytes: None,
-            output_size_bytes: None,
-            read_bytes: None,
-            write_bytes: None,
-            io_operations: None,
-            network_calls: None,
-            bytes_transferred: None,
-            host: None,
-            error_type: None,
-            error_code: None,
-            error_message: None,
-            input_hash: None,
-            attributes: Vec::new(),
+            ..Execution::new(
+                format!("e{i}"),
+                "t",
+                format!("r{i}"),
+                status,
+                start,
+                duration.map(|d| start + d as i64),
+            )
         }
     }
 
@@ -253,6 +253,21 @@ mod tests {
             let mut work = v.clone();
             let got = quantiles(&mut work, &[q]).unwrap()[0];
             prop_assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0));
+        }
+
+        #[test]
+        fn several_quantiles_in_any_order_equal_sorted_quantiles(
+            v in prop::collection::vec(-1e3f64..1e3, 1..300),
+            qs in prop::collection::vec(0.0f64..=1.0, 1..6),
+        ) {
+            // Few distinct values (many ties) and repeated or unordered qs.
+            let v: Vec<f64> = v.iter().map(|x| x.round()).collect();
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            let got = quantiles(&mut v.clone(), &qs).unwrap();
+            for (q, g) in qs.iter().zip(&got) {
+                prop_assert_eq!(*g, quantile_sorted(&sorted, *q).unwrap().unwrap());
+            }
         }
     }
 }

@@ -148,6 +148,34 @@ fn runs(ctx: &WorkflowContext) -> BTreeMap<&str, BTreeMap<&str, &Execution>> {
     runs
 }
 
+/// Wait, blocking and critical path of one observed run, over its finished tasks (and the
+/// edges between them); `complete` is false when some task of the run has not finished.
+fn analyze_observed(
+    tasks: &BTreeMap<&str, &Execution>,
+    ctx: &WorkflowContext,
+) -> Option<(crate::dag::RunAnalysis, bool)> {
+    let finished: Vec<TaskRun> = tasks
+        .values()
+        .filter_map(|e| {
+            e.end_ms.map(|end| TaskRun {
+                id: e.task_id.clone(),
+                start: e.start_ms as f64,
+                end: end as f64,
+            })
+        })
+        .collect();
+    let complete = finished.len() == tasks.len();
+    let present: std::collections::HashSet<&str> = finished.iter().map(|t| t.id.as_str()).collect();
+    let edges = ctx
+        .edges
+        .iter()
+        .filter(|e| {
+            present.contains(e.upstream.as_str()) && present.contains(e.downstream.as_str())
+        })
+        .map(|e| (e.upstream.as_str(), e.downstream.as_str()));
+    analyze_run(&finished, edges).ok().map(|a| (a, complete))
+}
+
 fn mean(v: &[f64]) -> f64 {
     if v.is_empty() {
         0.0
@@ -166,26 +194,7 @@ pub fn dependencies(task: &str, execs: &[Execution], ctx: &WorkflowContext) -> D
         if !tasks.contains_key(task) {
             continue;
         }
-        let finished: Vec<TaskRun> = tasks
-            .values()
-            .filter_map(|e| {
-                e.end_ms.map(|end| TaskRun {
-                    id: e.task_id.clone(),
-                    start: e.start_ms as f64,
-                    end: end as f64,
-                })
-            })
-            .collect();
-        let present: std::collections::HashSet<&str> =
-            finished.iter().map(|t| t.id.as_str()).collect();
-        let edges = ctx
-            .edges
-            .iter()
-            .filter(|e| {
-                present.contains(e.upstream.as_str()) && present.contains(e.downstream.as_str())
-            })
-            .map(|e| (e.upstream.as_str(), e.downstream.as_str()));
-        if let Ok(a) = analyze_run(&finished, edges)
+        if let Some((a, _)) = analyze_observed(tasks, ctx)
             && let Some(t) = a.tasks.iter().find(|t| t.id == task)
         {
             waits.push(t.wait);
@@ -401,29 +410,8 @@ pub fn critical_path_report(
         .collect();
     let (mut observed, mut following, mut makespans) = (0u64, 0u64, Vec::new());
     for tasks in runs(ctx).values() {
-        let finished: Vec<TaskRun> = tasks
-            .values()
-            .filter_map(|e| {
-                e.end_ms.map(|end| TaskRun {
-                    id: e.task_id.clone(),
-                    start: e.start_ms as f64,
-                    end: end as f64,
-                })
-            })
-            .collect();
-        if finished.len() != tasks.len() || finished.is_empty() {
-            continue; // a run still in flight has no final critical path
-        }
-        let present: std::collections::HashSet<&str> =
-            finished.iter().map(|t| t.id.as_str()).collect();
-        let edges = ctx
-            .edges
-            .iter()
-            .filter(|e| {
-                present.contains(e.upstream.as_str()) && present.contains(e.downstream.as_str())
-            })
-            .map(|e| (e.upstream.as_str(), e.downstream.as_str()));
-        if let Ok(a) = analyze_run(&finished, edges) {
+        // A run still in flight has no final critical path.
+        if let Some((a, true)) = analyze_observed(tasks, ctx).filter(|_| !tasks.is_empty()) {
             observed += 1;
             following += u64::from(a.critical_path == cp.nodes);
             makespans.push(a.makespan);
@@ -447,32 +435,8 @@ mod tests {
 
     fn exec(task: &str, run: &str, status: ExecutionStatus, start: i64, end: i64) -> Execution {
         Execution {
-            execution_id: format!("{run}/{task}"),
-            task_id: task.into(),
             workflow_id: "w".into(),
-            workflow_execution_id: run.into(),
-            status,
-            attempt: 1,
-            start_ms: start,
-            end_ms: Some(end),
-            duration_ms: Some((end - start) as f64),
-            cpu_time_ms: None,
-            memory_peak_mb: None,
-            cpu_allocated_cores: None,
-            memory_allocated_mb: None,
-            input_size_bytes: None,
-            output_size_bytes: None,
-            read_bytes: None,
-            write_bytes: None,
-            io_operations: None,
-            network_calls: None,
-            bytes_transferred: None,
-            host: None,
-            error_type: None,
-            error_code: None,
-            error_message: None,
-            input_hash: None,
-            attributes: Vec::new(),
+            ..Execution::new(format!("{run}/{task}"), task, run, status, start, Some(end))
         }
     }
 
