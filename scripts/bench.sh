@@ -4,7 +4,17 @@
 source "$(dirname "$0")/lib/common.sh"
 source "$ROOT/scripts/lib/pg.sh"
 cd "$ROOT"
-which=${1:?usage: scripts/bench.sh ingest}
+which=${1:?usage: scripts/bench.sh ingest|analysis}
+if [ "$which" = analysis ]; then
+    # Pure analytics against the spec's Python (numpy/pandas/scipy/networkx): no server, no
+    # PostgreSQL. See analytics/benches/analysis.rs.
+    if ! python3 -c 'import numpy, pandas, scipy, networkx' 2>/dev/null; then
+        log "pip install numpy pandas scipy networkx"
+        python3 -m pip install --quiet numpy pandas scipy networkx
+    fi
+    echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(date -u +%F)" >&2
+    exec cargo bench -p analytics --bench analysis
+fi
 "$ROOT/scripts/install.sh"
 WORK=$(mktemp -d /tmp/tasklens-bench.XXXXXX)
 chmod 755 "$WORK"

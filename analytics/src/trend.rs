@@ -127,13 +127,33 @@ pub fn mann_kendall(points: &[(f64, f64)], alpha: f64) -> Result<TrendResult, Tr
     if !(alpha > 0.0 && alpha < 1.0) {
         return Err(TrendError::InvalidAlpha(alpha));
     }
-    let sorted = validated_sorted(points)?;
-    let score = knight(&sorted);
-    let pts: Vec<sen::Pt> = sorted.iter().map(|&(x, y)| sen::Pt { x, y }).collect();
+    Ok(mann_kendall_sorted(validated_sorted(points.to_vec())?, alpha)?.0)
+}
+
+/// What [`duration_trend`] needs beside the test, read off the sorted points for free.
+struct SortedExtras {
+    median_value: f64,
+    first_time: f64,
+    last_time: f64,
+}
+
+/// [`mann_kendall`] on points already validated and sorted by `(time, value)`; consumes them so
+/// that the Sen slope selection reuses their memory. `alpha` must be in `(0, 1)`.
+fn mann_kendall_sorted(
+    sorted: Vec<(f64, f64)>,
+    alpha: f64,
+) -> Result<(TrendResult, SortedExtras), TrendError> {
+    let (score, values) = knight(&sorted);
+    // Both medians come from sorted sequences: times are sorted with the points, and Knight's
+    // merge sort leaves the values sorted.
+    let median_time = median_sorted(sorted.len(), |i| sorted[i].0);
+    let median_value = median_sorted(values.len(), |i| values[i]);
+    drop(values);
+    let (first_time, last_time) = (sorted[0].0, sorted[sorted.len() - 1].0);
+    let pts: Vec<sen::Pt> = sorted.into_iter().map(|(x, y)| sen::Pt { x, y }).collect();
     let sen_slope = sen::median_slope(&pts, &sen::SelectParams::for_len(pts.len()))
         .ok_or(TrendError::SingleTime)?;
-    let median_time = median_of(sorted.iter().map(|p| p.0).collect());
-    let median_value = median_of(sorted.iter().map(|p| p.1).collect());
+    drop(pts);
 
     let s = score.s as f64;
     let z = if score.s == 0 || score.var_s <= 0.0 {
@@ -149,7 +169,7 @@ pub fn mann_kendall(points: &[(f64, f64)], alpha: f64) -> Result<TrendResult, Tr
     } else {
         Direction::NoTrend
     };
-    Ok(TrendResult {
+    let result = TrendResult {
         n: score.n,
         s,
         var_s: score.var_s,
@@ -159,18 +179,24 @@ pub fn mann_kendall(points: &[(f64, f64)], alpha: f64) -> Result<TrendResult, Tr
         sen_slope,
         intercept: median_value - sen_slope * median_time,
         direction,
-    })
+    };
+    let extras = SortedExtras {
+        median_value,
+        first_time,
+        last_time,
+    };
+    Ok((result, extras))
 }
 
 /// Kendall's score `S` and its tie-corrected variance in `O(n log n)` (Knight 1966).
 pub fn kendall_score(points: &[(f64, f64)]) -> Result<KendallScore, TrendError> {
-    Ok(knight(&validated_sorted(points)?))
+    Ok(knight(&validated_sorted(points.to_vec())?).0)
 }
 
 /// Sen's slope alone: the median pairwise slope over pairs with different times.
 pub fn sen_slope(points: &[(f64, f64)]) -> Result<f64, TrendError> {
-    let sorted = validated_sorted(points)?;
-    let pts: Vec<sen::Pt> = sorted.iter().map(|&(x, y)| sen::Pt { x, y }).collect();
+    let sorted = validated_sorted(points.to_vec())?;
+    let pts: Vec<sen::Pt> = sorted.into_iter().map(|(x, y)| sen::Pt { x, y }).collect();
     sen::median_slope(&pts, &sen::SelectParams::for_len(pts.len())).ok_or(TrendError::SingleTime)
 }
 
@@ -192,14 +218,20 @@ pub struct DurationTrend {
 /// [`mann_kendall`] on `(start time in seconds since the epoch, duration)` observations, mapped
 /// to [`types::TrendDirection`].
 pub fn duration_trend(points: &[(f64, f64)], alpha: f64) -> Result<DurationTrend, TrendError> {
-    let test = mann_kendall(points, alpha)?;
-    let (first, last) = points
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
-            (lo.min(p.0), hi.max(p.0))
-        });
-    let window = last - first;
-    let median_duration = median_of(points.iter().map(|p| p.1).collect());
+    duration_trend_owned(points.to_vec(), alpha)
+}
+
+/// [`duration_trend`] on points the caller gives up, so that no copy of them is made.
+pub(crate) fn duration_trend_owned(
+    points: Vec<(f64, f64)>,
+    alpha: f64,
+) -> Result<DurationTrend, TrendError> {
+    if !(alpha > 0.0 && alpha < 1.0) {
+        return Err(TrendError::InvalidAlpha(alpha));
+    }
+    let (test, extras) = mann_kendall_sorted(validated_sorted(points)?, alpha)?;
+    let window = extras.last_time - extras.first_time;
+    let median_duration = extras.median_value;
     Ok(DurationTrend {
         direction: match test.direction {
             Direction::Increasing => types::TrendDirection::Degrading,
@@ -214,8 +246,10 @@ pub fn duration_trend(points: &[(f64, f64)], alpha: f64) -> Result<DurationTrend
     })
 }
 
-/// Checks the input and returns it sorted by `(time, value)`, with `-0.0` read as `0.0`.
-fn validated_sorted(points: &[(f64, f64)]) -> Result<Vec<(f64, f64)>, TrendError> {
+/// Checks the input and returns it sorted by `(time, value)`, with `-0.0` read as `0.0`. Sorts
+/// in place with a stable sort, which is linear on input already in time order (executions
+/// usually arrive so); equal points are identical, so stability does not change the result.
+fn validated_sorted(mut points: Vec<(f64, f64)>) -> Result<Vec<(f64, f64)>, TrendError> {
     if points.len() < MIN_POINTS {
         return Err(TrendError::TooFewPoints(points.len()));
     }
@@ -228,12 +262,14 @@ fn validated_sorted(points: &[(f64, f64)]) -> Result<Vec<(f64, f64)>, TrendError
             return Err(TrendError::OutOfRange(i));
         }
     }
-    let mut sorted: Vec<(f64, f64)> = points.iter().map(|&(x, y)| (x + 0.0, y + 0.0)).collect();
-    sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    if sorted[0].0 == sorted[sorted.len() - 1].0 {
+    for p in &mut points {
+        *p = (p.0 + 0.0, p.1 + 0.0);
+    }
+    points.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    if points[0].0 == points[points.len() - 1].0 {
         return Err(TrendError::SingleTime);
     }
-    Ok(sorted)
+    Ok(points)
 }
 
 /// Tie-group moments `Σt(t−1)(2t+5)`, `Σt(t−1)(t−2)`, `Σt(t−1)` and the tied pair count.
@@ -270,8 +306,8 @@ impl Ties {
     }
 }
 
-/// Knight's algorithm on `(x, y)`-sorted points.
-fn knight(sorted: &[(f64, f64)]) -> KendallScore {
+/// Knight's algorithm on `(x, y)`-sorted points; also returns the values sorted.
+fn knight(sorted: &[(f64, f64)]) -> (KendallScore, Vec<f64>) {
     let n = sorted.len();
     let time_ties = Ties::of(sorted, |a, b| a.0 == b.0);
     let joint_ties = Ties::of(sorted, |a, b| a == b);
@@ -294,7 +330,7 @@ fn knight(sorted: &[(f64, f64)]) -> KendallScore {
         0.0
     };
     let third = time_ties.c as f64 * value_ties.c as f64 / (2.0 * m);
-    KendallScore {
+    let score = KendallScore {
         n,
         s,
         pairs,
@@ -302,7 +338,8 @@ fn knight(sorted: &[(f64, f64)]) -> KendallScore {
         value_tied_pairs: value_ties.pairs,
         joint_tied_pairs: joint_ties.pairs,
         var_s: (first + second + third).max(0.0),
-    }
+    };
+    (score, ys)
 }
 
 /// Sorts ascending (stable bottom-up merge sort) and returns the number of pairs `i < j` with
@@ -340,14 +377,13 @@ fn merge_sort_count_swaps(v: &mut [f64]) -> u64 {
     swaps
 }
 
-/// Median with numpy's convention (mean of the two middle values); `values` non-empty.
-fn median_of(mut values: Vec<f64>) -> f64 {
-    values.sort_unstable_by(f64::total_cmp);
-    let n = values.len();
+/// Median with numpy's convention (mean of the two middle values) of `n ≥ 1` ascending values
+/// read through `at`.
+fn median_sorted(n: usize, at: impl Fn(usize) -> f64) -> f64 {
     if n % 2 == 1 {
-        values[n / 2]
+        at(n / 2)
     } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
+        (at(n / 2 - 1) + at(n / 2)) / 2.0
     }
 }
 

@@ -160,9 +160,12 @@ fn select(
             .map(|(i, j)| (slope(pts, i, j), i, j))
             .collect();
         samples.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // Only the interval's size is needed from here on: free the scan before the counts.
+        let scan_total = scan.total;
+        drop((scan, requests));
 
         // Expected (0-based) sample indices of the wanted slopes, bracketed by ± spread·√m.
-        let expected = |k: u64| (k - below) as f64 / scan.total as f64 * m as f64 - 1.0;
+        let expected = |k: u64| (k - below) as f64 / scan_total as f64 * m as f64 - 1.0;
         let delta = params.spread * (m as f64).sqrt();
         let candidates = [
             (expected(first) - delta).floor(),
@@ -237,7 +240,8 @@ enum Order {
     NegInf,
     /// `t → +∞`: by `x` descending, then `y`.
     PosInf,
-    Keys(Vec<Key>),
+    /// Keys at the threshold `dy / dx`, which the exact comparison recomputes from.
+    Keys { keys: Vec<Key>, dy: f64, dx: f64 },
 }
 
 impl Order {
@@ -246,7 +250,8 @@ impl Order {
             Threshold::NegInf => Order::NegInf,
             Threshold::PosInf => Order::PosInf,
             Threshold::Slope { dy, dx } => {
-                Order::Keys(pts.iter().map(|p| Key::new(*p, dy, dx)).collect())
+                let keys = pts.iter().map(|p| Key::new(*p, dy, dx)).collect();
+                Order::Keys { keys, dy, dx }
             }
         }
     }
@@ -261,7 +266,11 @@ impl Order {
                 .x
                 .total_cmp(&pts[a].x)
                 .then(pts[a].y.total_cmp(&pts[b].y)),
-            Order::Keys(keys) => keys[a].cmp(&keys[b]),
+            Order::Keys { keys, dy, dx } => keys[a].cmp(
+                &keys[b],
+                || exact_terms(pts[a], *dy, *dx),
+                || exact_terms(pts[b], *dy, *dx),
+            ),
         }
     }
 
@@ -275,7 +284,7 @@ impl Order {
                 idx.sort_unstable_by(|&a, &b| self.cmp(pts, a, b).then(a.cmp(&b)));
                 idx
             }
-            Order::Keys(keys) => {
+            Order::Keys { keys, .. } => {
                 // Sort compact (approx, bound, index) records so the filter decides without
                 // touching the exact terms.
                 let mut items: Vec<(f64, f64, usize)> = keys
@@ -288,7 +297,7 @@ impl Order {
                     if d.abs() > a.1 + b.1 {
                         d.total_cmp(&0.0)
                     } else {
-                        keys[a.2].cmp(&keys[b.2]).then(a.2.cmp(&b.2))
+                        self.cmp(pts, a.2, b.2).then(a.2.cmp(&b.2))
                     }
                 });
                 items.into_iter().map(|(_, _, i)| i).collect()
@@ -297,20 +306,27 @@ impl Order {
     }
 }
 
-/// `y·dx − x·dy` for one point: a float approximation with an error bound, and the exact
-/// value as four floats (`y·dx` and `−x·dy`, each split into product and rounding error).
+/// `y·dx − x·dy` for one point: a float approximation with an error bound. The exact value,
+/// four floats from [`exact_terms`], is recomputed when the bound cannot decide a comparison
+/// rather than stored (a third of the memory per key).
 #[derive(Debug, Clone, Copy)]
 struct Key {
     approx: f64,
     bound: f64,
-    exact: [f64; 4],
+}
+
+/// `y·dx − x·dy` exactly as four floats: `y·dx` and `−x·dy`, each split into product and
+/// rounding error.
+fn exact_terms(p: Pt, dy: f64, dx: f64) -> [f64; 4] {
+    let (a, a_err) = two_product(p.y, dx);
+    let (b, b_err) = two_product(p.x, dy);
+    [a, a_err, -b, -b_err]
 }
 
 impl Key {
     fn new(p: Pt, dy: f64, dx: f64) -> Self {
         let (a, a_err) = two_product(p.y, dx);
         let (b, b_err) = two_product(p.x, dy);
-        let exact = [a, a_err, -b, -b_err];
         if a_err == 0.0 && b_err == 0.0 {
             let (d, d_err) = two_sum(a, -b);
             if d_err == 0.0 {
@@ -318,7 +334,6 @@ impl Key {
                 return Key {
                     approx: d,
                     bound: 0.0,
-                    exact,
                 };
             }
         }
@@ -327,11 +342,16 @@ impl Key {
         Key {
             approx: a - b,
             bound: 2.0 * f64::EPSILON * (a.abs() + b.abs()),
-            exact,
         }
     }
 
-    fn cmp(&self, other: &Key) -> Ordering {
+    /// Compares two keys; `exact_self` and `exact_other` give their [`exact_terms`].
+    fn cmp(
+        &self,
+        other: &Key,
+        exact_self: impl FnOnce() -> [f64; 4],
+        exact_other: impl FnOnce() -> [f64; 4],
+    ) -> Ordering {
         let d = self.approx - other.approx;
         if d.abs() > self.bound + other.bound {
             return d.total_cmp(&0.0);
@@ -343,8 +363,8 @@ impl Key {
                 .partial_cmp(&other.approx)
                 .unwrap_or(Ordering::Equal);
         }
-        let [a0, a1, a2, a3] = self.exact;
-        let [b0, b1, b2, b3] = other.exact;
+        let [a0, a1, a2, a3] = exact_self();
+        let [b0, b1, b2, b3] = exact_other();
         sign_of_sum([a0, a1, a2, a3, -b0, -b1, -b2, -b3])
     }
 }
