@@ -45,7 +45,10 @@ log "release site + browser tests"
 TASKLENS_SITE_ROOT="$WORK/site" "$ROOT/scripts/build-site.sh"
 pg_createdb "$PGPORT" tasklens_e2e
 APP_PORT=$(free_port)
-DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/tasklens_e2e" \
+E2E_DB="postgres://postgres@127.0.0.1:$PGPORT/tasklens_e2e"
+E2E_TOKEN="e2e-$(date +%s%N)"
+# The embed browser tests frame panels from a portal they serve on a localhost port.
+DATABASE_URL="$E2E_DB" TASKLENS_INGEST_TOKENS="$E2E_TOKEN" TASKLENS_EMBED_ORIGINS="http://localhost:*" \
 TASKLENS_ADDR="127.0.0.1:$APP_PORT" TASKLENS_SITE_ROOT="$WORK/site" \
     "$CARGO_TARGET_DIR/debug/tasklens" serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
@@ -56,6 +59,30 @@ for _ in $(seq 1 100); do
 done
 psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d tasklens_e2e -q -v ON_ERROR_STOP=1 \
     -f "$ROOT/db/tests/fixtures/small.sql"
+# Enough history for every chart: a week of three demo workflows, ending now.
+DATABASE_URL="$E2E_DB" "$CARGO_TARGET_DIR/debug/tasklens" demo --days 7 --workflows 3 --seed 5 \
+    --ground-truth "$WORK/gt.json"
+# A task whose key, name, host and error are markup: it must always render as text.
+hostile_batch() {
+    local t1 t2 t3 t4
+    t1=$(date -u -d '-2 hours' +%FT%TZ); t2=$(date -u -d '-2 hours +30 seconds' +%FT%TZ)
+    t3=$(date -u -d '-1 hours' +%FT%TZ); t4=$(date -u -d '-1 hours +45 seconds' +%FT%TZ)
+    local evil='xss.<img src=x onerror=alert(1)>' name='<img src=x onerror=alert(1)>'
+    cat <<JSON
+{"executions": [
+ {"executionId": "h-1/prep", "workflowId": "xss", "workflowExecutionId": "h-1", "taskId": "xss.prepare",
+  "taskName": "Prepare", "status": "completed", "startTime": "$t1", "endTime": "$t2"},
+ {"executionId": "h-1/evil", "workflowId": "xss", "workflowExecutionId": "h-1", "taskId": "$evil",
+  "taskName": "$name", "status": "completed", "startTime": "$t2", "endTime": "$t3", "host": "<b>host</b>"},
+ {"executionId": "h-2/evil", "workflowId": "xss", "workflowExecutionId": "h-2", "taskId": "$evil",
+  "taskName": "$name", "status": "failed", "startTime": "$t3", "endTime": "$t4",
+  "error": {"type": "<script>alert(2)</script>", "message": "<img src=y onerror=alert(3)>"}}
+], "dependencies": [{"workflowId": "xss", "upstreamTaskId": "xss.prepare", "downstreamTaskId": "$evil",
+  "dependencyType": "data", "optional": false}]}
+JSON
+}
+hostile_batch | curl -fsS "http://127.0.0.1:$APP_PORT/api/v1/task-analytics/ingest" \
+    -H "Authorization: Bearer $E2E_TOKEN" -H 'Content-Type: application/json' --data-binary @- >/dev/null
 mkdir -p "$ROOT/docs/screenshots"
 (cd "$ROOT/end2end" && TASKLENS_URL="http://127.0.0.1:$APP_PORT" npx playwright test)
 log "all tests passed"

@@ -9,6 +9,7 @@ pub mod failures;
 pub mod patterns;
 pub mod profile;
 pub mod resources;
+pub mod series;
 pub mod statistics;
 pub mod stats;
 pub mod task;

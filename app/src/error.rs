@@ -39,3 +39,18 @@ impl From<db::DbError> for AppError {
         }
     }
 }
+
+#[cfg(feature = "ssr")]
+impl From<service::ServiceError> for AppError {
+    fn from(e: service::ServiceError) -> Self {
+        match e {
+            service::ServiceError::Invalid { param, message } => AppError::InvalidInput {
+                field: param,
+                message,
+            },
+            service::ServiceError::NotFound(what) => AppError::NotFound(what),
+            service::ServiceError::Db(e) => e.into(),
+            service::ServiceError::Analysis => AppError::Internal("analysis failed".into()),
+        }
+    }
+}

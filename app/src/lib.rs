@@ -1,5 +1,6 @@
 //! Tasklens web app: Leptos pages, components, charts and the thin server functions behind them.
 //! Built twice: with `ssr` into the server binary and with `hydrate` into the browser's wasm.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod components;
@@ -13,6 +14,8 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     SsrMode, StaticSegment,
     components::{A, Route, Router, Routes},
+    hooks::use_location,
+    path,
 };
 
 /// Name of the generated JS/WASM/CSS bundle under `/pkg`.
@@ -51,20 +54,43 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="tasklens" href=format!("/pkg/{OUTPUT_NAME}.css") />
         <Title formatter=|page: String| format!("{page} · Tasklens") />
         <Router>
-            <header class="topbar">
-                <A href="/" attr:class="brand">
-                    "Tasklens"
-                </A>
-                <span class="tagline">"workflow task analytics"</span>
-            </header>
+            <TopBar />
             <main>
                 <Routes fallback=pages::NotFound>
                     // Async SSR: the first response holds the complete page, readable without wasm
                     // or JavaScript (shared links, embeds, crawlers).
                     <Route path=StaticSegment("") view=pages::OverviewPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/tasks/:task")
+                        view=pages::TaskDashboardPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/embed/tasks/:task/:panel")
+                        view=pages::EmbedPanelPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// The app's chrome; embedded panels (`/embed/...`) go without it.
+#[component]
+fn TopBar() -> impl IntoView {
+    let location = use_location();
+    move || {
+        (!location.pathname.read().starts_with("/embed/")).then(|| {
+            view! {
+                <header class="topbar">
+                    <A href="/" attr:class="brand">
+                        "Tasklens"
+                    </A>
+                    <span class="tagline">"workflow task analytics"</span>
+                </header>
+            }
+        })
     }
 }
 

@@ -1,11 +1,13 @@
 //! Tasklens persistence. Every SQL statement of the product lives in this crate; callers get
 //! row structs (or `types` values through `From`), never SQL. Long statements sit in `sql/`.
 
+pub mod cache;
 mod error;
 pub mod executions;
 pub mod ingest;
 pub mod pages;
 pub mod pool;
+pub mod samples;
 pub mod tasks;
 pub mod workflows;
 

@@ -111,6 +111,34 @@ pub struct Config {
     )]
     pub cost_currency: String,
 
+    /// Origins allowed to show `/embed/...` panels in an iframe, comma-separated
+    /// (`https://portal.example.com`). Every other page refuses framing.
+    #[arg(
+        long,
+        env = "TASKLENS_EMBED_ORIGINS",
+        default_value = "",
+        global = true
+    )]
+    pub embed_origins: String,
+
+    /// Seconds a computed performance result is served from the cache (0: never).
+    #[arg(
+        long,
+        env = "TASKLENS_CACHE_TTL_SECS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub cache_ttl_secs: u64,
+
+    /// Seconds between concurrent refreshes of the task_performance_summary view (0: never).
+    #[arg(
+        long,
+        env = "TASKLENS_SUMMARY_REFRESH_SECS",
+        default_value_t = 300,
+        global = true
+    )]
+    pub summary_refresh_secs: u64,
+
     /// Log format: `text` for people, `json` for log collectors. Filter with `RUST_LOG`.
     #[arg(long, env = "TASKLENS_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
     pub log_format: String,
@@ -133,6 +161,15 @@ impl Config {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .map(|t| SecretString::from(t.to_owned()))
+            .collect()
+    }
+
+    pub fn embed_origins(&self) -> Vec<String> {
+        self.embed_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_owned)
             .collect()
     }
 

@@ -18,6 +18,8 @@ pub struct ServerState {
     pub services: service::Services,
     /// Bearer tokens accepted by write endpoints.
     pub ingest_tokens: std::sync::Arc<Vec<secrecy::SecretString>>,
+    /// Who may frame which page (`Content-Security-Policy: frame-ancestors`).
+    pub frame_policy: crate::routes::FramePolicy,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -61,7 +63,14 @@ impl Application {
         let services = service::Services {
             pool: pool.clone(),
             cost: config.cost_model(),
+            cache_ttl: std::time::Duration::from_secs(config.cache_ttl_secs),
         };
+        if config.summary_refresh_secs > 0 {
+            tokio::spawn(refresh_summary_every(
+                pool.clone(),
+                std::time::Duration::from_secs(config.summary_refresh_secs),
+            ));
+        }
         let state = ServerState {
             leptos_options,
             services: services.clone(),
@@ -70,6 +79,8 @@ impl Application {
                 services: services.clone(),
             },
             ingest_tokens: std::sync::Arc::new(config.ingest_tokens()),
+            frame_policy: crate::routes::FramePolicy::new(&config.embed_origins())
+                .map_err(|e| anyhow::anyhow!("TASKLENS_EMBED_ORIGINS: {e}"))?,
         };
         let router = crate::routes::router(state, config.request_timeout());
         Ok(Self { listener, router })
@@ -100,6 +111,20 @@ pub async fn migrate_only(config: &Config) -> anyhow::Result<()> {
         .context("applying database migrations")?;
     tracing::info!("migrations applied");
     Ok(())
+}
+
+/// Keeps the task_performance_summary view fresh; a failed refresh (database down) is logged
+/// and retried at the next tick.
+async fn refresh_summary_every(pool: db::PgPool, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.tick().await; // the first tick fires at once; the view was just migrated
+    loop {
+        tick.tick().await;
+        match db::cache::refresh_summary(&pool).await {
+            Ok(()) => tracing::debug!("task_performance_summary refreshed"),
+            Err(e) => tracing::warn!(error = ?e, "refreshing task_performance_summary failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -4,12 +4,14 @@
 
 mod error;
 mod lists;
+mod series;
 mod tasks;
 mod window;
 mod workflows;
 
 pub use error::ServiceError;
 pub use lists::*;
+pub use series::*;
 pub use tasks::*;
 pub use window::{WindowParams, resolve_window};
 pub use workflows::*;
@@ -19,4 +21,6 @@ pub use workflows::*;
 pub struct Services {
     pub pool: db::PgPool,
     pub cost: analytics::task::CostModel,
+    /// How long a computed performance result is served from the cache.
+    pub cache_ttl: std::time::Duration,
 }

@@ -96,6 +96,31 @@ pub async fn task_performance(
     Ok(Windowed { window, data })
 }
 
+/// As [`task_performance`] for a named window (`7d`, ...): a result computed less than
+/// [`Services::cache_ttl`] ago is served from `task_performance_metrics`; a fresh one is stored
+/// there. Explicit `from`/`to` windows (`label = None`) are always computed.
+pub async fn task_performance_cached(
+    s: &Services,
+    key: &str,
+    label: Option<&str>,
+    window: TimeWindow,
+) -> Result<Windowed<TaskPerformanceMetrics>, ServiceError> {
+    let Some(label) = label else {
+        return task_performance(s, key, window).await;
+    };
+    let task = find(s, key).await?;
+    if let Some((window, data)) =
+        db::cache::cached_performance(&s.pool, task.id, label, s.cache_ttl).await?
+    {
+        return Ok(Windowed { window, data });
+    }
+    let (execs, ctx) = load(s, &task, &window).await?;
+    let (info, cost) = (info(&task), s.cost.clone());
+    let data = compute(move || analytics::task::performance(&info, &execs, &ctx, &cost)).await?;
+    db::cache::store_performance(&s.pool, task.id, label, &window, &data).await?;
+    Ok(Windowed { window, data })
+}
+
 /// FailureMetrics of a task, optionally restricted to one error type.
 pub async fn task_failures(
     s: &Services,
@@ -157,6 +182,7 @@ pub async fn task_patterns(
     let task = find(s, key).await?;
     let (execs, _) = load(s, &task, &window).await?;
     let patterns = compute(move || analytics::patterns::task_patterns(&execs)).await?;
+    db::cache::store_patterns(&s.pool, task.id, &patterns).await?;
     Ok(Windowed {
         window,
         data: TaskPatterns { patterns },

@@ -55,3 +55,107 @@ pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }
+
+/// Everything `/tasks/{key}` shows, fetched in one request so the page loads without a
+/// waterfall: the aggregated metrics plus the raw-data views the charts need.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskDashboard {
+    pub window: crate::TimeWindow,
+    pub task_id: String,
+    pub task_name: String,
+    pub workflow_id: String,
+    /// As in `TaskPerformanceMetrics.executionStats`.
+    pub stats: crate::ExecutionStatistics,
+    /// As in `TaskPerformanceMetrics.costAnalysis`.
+    pub cost: crate::TaskCostAnalysis,
+    /// The most frequent error signatures, most frequent first.
+    pub errors: Vec<ErrorSignature>,
+    pub series: TaskSeries,
+}
+
+/// The part of an `ErrorPattern` the dashboard shows (the browser bundle stays small by not
+/// carrying the full `TaskPerformanceMetrics` it would not display).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorSignature {
+    pub error_type: String,
+    pub message: String,
+    pub frequency: u64,
+    pub correlated_factors: Vec<String>,
+}
+
+/// Views of a task's executions that the aggregated `TaskPerformanceMetrics` cannot give:
+/// the duration distribution, values over time and the workflow's layered DAG.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskSeries {
+    /// Durations (ms) of executions that ran, in equal-width bins from 0.
+    pub histogram: Vec<HistogramBin>,
+    /// Equal-width time buckets covering the window, oldest first.
+    pub buckets: Vec<SeriesBucket>,
+    pub bucket_ms: i64,
+    /// Unusually slow or fast completed runs (at most [`MAX_OUTLIER_POINTS`]).
+    pub outliers: Vec<DurationPoint>,
+    pub graph: WorkflowGraph,
+}
+
+/// Outliers sent to the chart; more would only overdraw the same marks.
+pub const MAX_OUTLIER_POINTS: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistogramBin {
+    pub from_ms: f64,
+    pub to_ms: f64,
+    pub count: u64,
+}
+
+/// One time bucket; statistics are `None` when no execution in it measured them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesBucket {
+    pub start: DateTime<Utc>,
+    pub executions: u64,
+    pub failures: u64,
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    /// Mean busy cores over allocated cores (0..1, above 1 when over-using).
+    pub cpu_efficiency: Option<f64>,
+    pub memory_peak_mb: Option<f64>,
+    pub memory_allocated_mb: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DurationPoint {
+    pub start_time: DateTime<Utc>,
+    pub duration_ms: f64,
+}
+
+/// The workflow's DAG, layered left to right (a task's layer is its longest upstream chain).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowGraph {
+    pub nodes: Vec<GraphNode>,
+    pub edges: Vec<GraphEdge>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphNode {
+    pub task_id: String,
+    pub task_name: String,
+    pub layer: u32,
+    /// Median duration of completed runs in the window (ms), the critical path's weight.
+    pub median_ms: f64,
+    pub critical: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphEdge {
+    pub upstream: String,
+    pub downstream: String,
+    pub critical: bool,
+}

@@ -20,7 +20,7 @@ pub const PALETTE: [RGBColor; 6] = [
 ];
 
 #[cfg(not(target_arch = "wasm32"))]
-fn ensure_font() {
+pub(crate) fn ensure_font() {
     use plotters::style::{FontStyle, register_font};
     static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans-subset.ttf");
     static REGISTER: std::sync::Once = std::sync::Once::new();
@@ -32,17 +32,17 @@ fn ensure_font() {
 }
 
 #[cfg(target_arch = "wasm32")]
-fn ensure_font() {}
+pub(crate) fn ensure_font() {}
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("chart could not be drawn: {0}")]
 pub struct ChartError(String);
 
-fn chart_err<E: std::fmt::Debug>(e: E) -> ChartError {
+pub(crate) fn chart_err<E: std::fmt::Debug>(e: E) -> ChartError {
     ChartError(format!("{e:?}"))
 }
 
-fn shorten(label: &str, max: usize) -> String {
+pub(crate) fn shorten(label: &str, max: usize) -> String {
     if label.chars().count() <= max {
         label.to_owned()
     } else {
@@ -65,7 +65,9 @@ pub fn execution_counts_svg(tasks: &[TaskSummary]) -> Result<Option<String>, Cha
     }
     let n = top.len();
     let (width, height) = (960u32, 84 + 46 * n as u32);
-    let max = top.iter().map(|t| t.total_executions).max().unwrap_or(1);
+    // f64 × f64 like every chart: each coordinate type pair adds its own copy of plotters'
+    // mesh code to the wasm.
+    let max = top.iter().map(|t| t.total_executions).max().unwrap_or(1) as f64;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
@@ -75,7 +77,7 @@ pub fn execution_counts_svg(tasks: &[TaskSummary]) -> Result<Option<String>, Cha
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(0)
-            .build_cartesian_2d(0u64..max + max / 10 + 1, 0f64..n as f64)
+            .build_cartesian_2d(0f64..max * 1.1 + 1.0, 0f64..n as f64)
             .map_err(chart_err)?;
         chart
             .configure_mesh()
@@ -83,6 +85,7 @@ pub fn execution_counts_svg(tasks: &[TaskSummary]) -> Result<Option<String>, Cha
             .disable_y_axis()
             .x_desc("executions (count)")
             .x_labels(8)
+            .x_label_formatter(&|v| format!("{v:.0}"))
             .light_line_style(WHITE)
             .label_style((FONT, 18))
             .draw()
@@ -98,14 +101,14 @@ pub fn execution_counts_svg(tasks: &[TaskSummary]) -> Result<Option<String>, Cha
             let y = (n - 1 - i) as f64;
             chart
                 .draw_series(std::iter::once(Rectangle::new(
-                    [(0, y + 0.1), (t.total_executions, y + 0.48)],
+                    [(0.0, y + 0.1), (t.total_executions as f64, y + 0.48)],
                     PALETTE[0].filled(),
                 )))
                 .map_err(chart_err)?;
             chart
                 .draw_series(std::iter::once(Text::new(
                     format!("{} · {}", shorten(&t.task_id, 60), t.total_executions),
-                    (0, y + 0.74),
+                    (0.0, y + 0.74),
                     label.clone(),
                 )))
                 .map_err(chart_err)?;

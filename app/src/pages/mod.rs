@@ -1,7 +1,11 @@
 //! One file per page.
 
+mod embed;
 mod not_found;
 mod overview;
+mod task_dashboard;
 
+pub use embed::EmbedPanelPage;
 pub use not_found::NotFound;
 pub use overview::OverviewPage;
+pub use task_dashboard::TaskDashboardPage;

@@ -7,6 +7,7 @@ use leptos_router::hooks::query_signal;
 use types::TaskSummary;
 
 use crate::api::tasks::list_tasks;
+use crate::components::dashboard::task_path;
 use crate::components::{SvgChart, chart::execution_counts_svg};
 
 #[component]
@@ -98,10 +99,13 @@ fn TaskRow(task: TaskSummary) -> impl IntoView {
         .last_run
         .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_else(|| "never".into());
+    let href = task_path(&task.task_id);
     view! {
         <tr data-testid="task-row">
             <td>
-                <span class="task-key">{task.task_id}</span>
+                <a class="task-key" href=href>
+                    {task.task_id}
+                </a>
                 <span class="task-name">{task.task_name}</span>
             </td>
             <td>{task.workflow_id}</td>

@@ -9,7 +9,11 @@ pub mod health_path {
 }
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::HeaderValue;
+use axum::http::header::CONTENT_SECURITY_POLICY;
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -19,7 +23,62 @@ use tower_http::trace::TraceLayer;
 
 use crate::startup::ServerState;
 
+/// Framing policy: `/embed/...` panels may be framed by the configured origins only; every
+/// other response forbids framing (clickjacking). Chromium, Firefox and Safari enforce
+/// `frame-ancestors`, which supersedes `X-Frame-Options`.
+#[derive(Clone, Debug)]
+pub struct FramePolicy {
+    embed: HeaderValue,
+}
+
+const NO_FRAMING: &str = "frame-ancestors 'none'";
+
+impl FramePolicy {
+    /// Origins are `scheme://host[:port]`; anything else (which could smuggle another CSP
+    /// directive into the header) is refused.
+    pub fn new(origins: &[String]) -> Result<Self, String> {
+        for o in origins {
+            let ok = o.split_once("://").is_some_and(|(scheme, rest)| {
+                !scheme.is_empty()
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                    && !rest.is_empty()
+                    && rest
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-.:*[]".contains(c))
+            });
+            if !ok {
+                return Err(format!(
+                    "{o:?} is not an origin like https://portal.example.com"
+                ));
+            }
+        }
+        let embed = if origins.is_empty() {
+            NO_FRAMING.to_owned()
+        } else {
+            format!("frame-ancestors {}", origins.join(" "))
+        };
+        Ok(Self {
+            embed: HeaderValue::from_str(&embed).map_err(|e| e.to_string())?,
+        })
+    }
+}
+
+async fn frame_ancestors(State(policy): State<FramePolicy>, req: Request, next: Next) -> Response {
+    let embed = req.uri().path().starts_with("/embed/");
+    let mut resp = next.run(req).await;
+    let value = if embed {
+        policy.embed
+    } else {
+        HeaderValue::from_static(NO_FRAMING)
+    };
+    resp.headers_mut().insert(CONTENT_SECURITY_POLICY, value);
+    resp
+}
+
 pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Router {
+    let frame_policy = state.frame_policy.clone();
     let leptos_options = state.leptos_options.clone();
     let pkg_dir = std::path::Path::new(leptos_options.site_root.as_ref())
         .join(leptos_options.site_pkg_dir.as_ref());
@@ -91,6 +150,10 @@ pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Route
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             request_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            frame_policy,
+            frame_ancestors,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

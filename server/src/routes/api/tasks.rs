@@ -60,9 +60,14 @@ pub async fn performance(
     Query(q): Query<WindowParams>,
 ) -> Result<Json<Windowed<TaskPerformanceMetrics>>, Problem> {
     let w = window(&q, TimeRangePreset::Week)?;
-    Ok(Json(
-        service::task_performance(&state.services, &task_id, w).await?,
-    ))
+    // Named windows are cached briefly; explicit from/to windows are always computed.
+    let label = match (&q.time_range, &q.from) {
+        (Some(r), None) => Some(r.as_str()),
+        (None, None) => Some(TimeRangePreset::Week.as_str()),
+        _ => None,
+    };
+    let answer = service::task_performance_cached(&state.services, &task_id, label, w).await?;
+    Ok(Json(answer))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -1,0 +1,382 @@
+//! Raw-data views behind the dashboard's charts: a duration histogram, equal-width time
+//! buckets (p50/p95, failures, CPU efficiency, memory), duration outliers and the workflow DAG
+//! in layers. Percentiles are type 7 ([`crate::statistics::quantiles`]), outliers are
+//! [`crate::anomaly::duration_outliers`], the critical path is [`crate::task::workflow_dag`]'s,
+//! so every chart agrees with the numbers on the cards.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use types::{
+    DurationPoint, ExecutionStatus, GraphEdge, GraphNode, HistogramBin, MAX_OUTLIER_POINTS,
+    SeriesBucket, TaskSeries, WorkflowGraph,
+};
+
+use crate::dag::Dag;
+use crate::execution::Execution;
+use crate::statistics::quantiles;
+use crate::task::Edge;
+
+/// Bars of the duration histogram.
+pub const HISTOGRAM_BINS: usize = 24;
+/// Most time buckets drawn: enough to show a trend, few enough to read at 390 px.
+pub const MAX_BUCKETS: i64 = 48;
+
+/// Bucket widths people read without arithmetic (1 min … 1 week).
+const NICE_WIDTHS_MS: [i64; 12] = [
+    60_000,
+    300_000,
+    900_000,
+    1_800_000,
+    3_600_000,
+    3 * 3_600_000,
+    6 * 3_600_000,
+    12 * 3_600_000,
+    86_400_000,
+    2 * 86_400_000,
+    3 * 86_400_000,
+    7 * 86_400_000,
+];
+
+/// The smallest nice width giving at most `max` buckets over `span_ms`.
+pub fn bucket_width_ms(span_ms: i64, max: i64) -> i64 {
+    let span = span_ms.max(1) as u64;
+    let max = max.max(1) as u64;
+    NICE_WIDTHS_MS
+        .iter()
+        .copied()
+        .find(|w| span.div_ceil(*w as u64) <= max)
+        .unwrap_or_else(|| span.div_ceil(max) as i64)
+}
+
+/// Durations of executions that ran (skipped ones never did, as in the statistics).
+fn ran(e: &Execution) -> Option<f64> {
+    (e.status != ExecutionStatus::Skipped)
+        .then_some(e.duration_ms)
+        .flatten()
+        .filter(|d| d.is_finite() && *d >= 0.0)
+}
+
+/// `bins` equal-width bins from 0 to the 99th percentile; the last bin also holds the slower
+/// tail, so one extreme run cannot squash the rest into the first bar.
+pub fn duration_histogram(durations: &[f64], bins: usize) -> Vec<HistogramBin> {
+    let mut sorted = durations.to_vec();
+    let Some(q) = quantiles(&mut sorted, &[0.99]) else {
+        return Vec::new();
+    };
+    let top = q[0].max(1.0);
+    let width = top / bins.max(1) as f64;
+    let mut counts = vec![0u64; bins.max(1)];
+    for d in durations {
+        let i = ((d / width) as usize).min(counts.len() - 1);
+        counts[i] += 1;
+    }
+    counts
+        .into_iter()
+        .enumerate()
+        .map(|(i, count)| HistogramBin {
+            from_ms: i as f64 * width,
+            to_ms: (i + 1) as f64 * width,
+            count,
+        })
+        .collect()
+}
+
+fn bucket_of(execs: &[&Execution], start_ms: i64) -> SeriesBucket {
+    let mut durations: Vec<f64> = execs
+        .iter()
+        .filter(|e| e.status == ExecutionStatus::Completed)
+        .filter_map(|e| ran(e))
+        .collect();
+    let q = quantiles(&mut durations, &[0.5, 0.95]);
+    let efficiency: Vec<f64> = execs.iter().filter_map(|e| cpu_share(e)).collect();
+    let max = |f: fn(&Execution) -> Option<f64>| {
+        execs
+            .iter()
+            .filter_map(|e| f(e))
+            .filter(|v| v.is_finite())
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+    };
+    SeriesBucket {
+        start: DateTime::<Utc>::from_timestamp_millis(start_ms).unwrap_or_default(),
+        executions: execs.len() as u64,
+        failures: execs.iter().filter(|e| e.is_failure()).count() as u64,
+        p50_ms: q.as_ref().map(|q| q[0]),
+        p95_ms: q.as_ref().map(|q| q[1]),
+        cpu_efficiency: (!efficiency.is_empty())
+            .then(|| efficiency.iter().sum::<f64>() / efficiency.len() as f64),
+        memory_peak_mb: max(|e| e.memory_peak_mb),
+        memory_allocated_mb: max(|e| e.memory_allocated_mb),
+    }
+}
+
+/// Busy cores (CPU time over wall time) over allocated cores, as in
+/// [`crate::resources::cpu_usage`]'s efficiency.
+fn cpu_share(e: &Execution) -> Option<f64> {
+    let d = e.duration_ms.filter(|d| *d > 0.0)?;
+    let cores = e.cpu_allocated_cores.filter(|c| *c > 0.0)?;
+    let cpu = e.cpu_time_ms.filter(|c| c.is_finite() && *c >= 0.0)?;
+    Some(cpu / d / cores)
+}
+
+/// Equal-width buckets over `[from_ms, to_ms)` (executions outside are ignored).
+pub fn time_buckets(execs: &[Execution], from_ms: i64, to_ms: i64) -> (i64, Vec<SeriesBucket>) {
+    let width = bucket_width_ms(to_ms - from_ms, MAX_BUCKETS);
+    // Align to the width so buckets start on round times (whole hours, midnight UTC).
+    let first = from_ms.div_euclid(width) * width;
+    let n = ((to_ms - first).max(1) as u64).div_ceil(width as u64) as usize;
+    let mut slots: Vec<Vec<&Execution>> = vec![Vec::new(); n];
+    for e in execs {
+        if e.start_ms >= from_ms && e.start_ms < to_ms {
+            let i = ((e.start_ms - first) / width) as usize;
+            if let Some(slot) = slots.get_mut(i) {
+                slot.push(e);
+            }
+        }
+    }
+    let buckets = slots
+        .iter()
+        .enumerate()
+        .map(|(i, s)| bucket_of(s, first + i as i64 * width))
+        .collect();
+    (width, buckets)
+}
+
+/// Median duration per task from `(task, duration ms)` samples (type 7, as everywhere).
+pub fn medians(samples: &[(String, f64)]) -> HashMap<String, f64> {
+    let mut by_task: HashMap<&str, Vec<f64>> = HashMap::new();
+    for (t, d) in samples.iter().filter(|(_, d)| d.is_finite() && *d >= 0.0) {
+        by_task.entry(t).or_default().push(*d);
+    }
+    by_task
+        .into_iter()
+        .filter_map(|(t, mut d)| quantiles(&mut d, &[0.5]).map(|q| (t.to_owned(), q[0])))
+        .collect()
+}
+
+/// The workflow DAG in layers, weighted by `medians` (ms; as [`crate::task::workflow_dag`],
+/// tasks without one weigh 0) with the critical path marked. A task's layer is its longest
+/// chain of upstreams (Kahn's order), so every edge points right.
+pub fn layered_graph(
+    edges: &[Edge],
+    task_names: &HashMap<String, String>,
+    medians: &HashMap<String, f64>,
+) -> WorkflowGraph {
+    let mut names: BTreeMap<&str, f64> = BTreeMap::new();
+    for e in edges {
+        for t in [&e.upstream, &e.downstream] {
+            names.insert(t, medians.get(t).copied().unwrap_or(0.0));
+        }
+    }
+    let dag = Dag::new(
+        names.iter().map(|(k, w)| ((*k).to_owned(), *w)),
+        edges
+            .iter()
+            .map(|e| (e.upstream.as_str(), e.downstream.as_str())),
+    )
+    .ok();
+    let critical: Vec<&str> = dag
+        .as_ref()
+        .map(|d| d.critical_path().nodes.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    let on_path = |a: &str, b: &str| critical.windows(2).any(|w| w[0] == a && w[1] == b);
+    let mut layer: HashMap<&str, u32> = names.keys().map(|k| (*k, 0)).collect();
+    let mut indegree: HashMap<&str, usize> = names.keys().map(|k| (*k, 0)).collect();
+    for e in edges {
+        *indegree.entry(&e.downstream).or_default() += 1;
+    }
+    let mut ready: Vec<&str> = indegree
+        .iter()
+        .filter(|(_, d)| **d == 0)
+        .map(|(k, _)| *k)
+        .collect();
+    while let Some(t) = ready.pop() {
+        let here = layer.get(t).copied().unwrap_or(0);
+        for e in edges.iter().filter(|e| e.upstream == t) {
+            let l = layer.entry(&e.downstream).or_default();
+            *l = (*l).max(here + 1);
+            if let Some(d) = indegree.get_mut(e.downstream.as_str()) {
+                *d = d.saturating_sub(1);
+                if *d == 0 {
+                    ready.push(&e.downstream);
+                }
+            }
+        }
+    }
+    WorkflowGraph {
+        nodes: names
+            .iter()
+            .map(|(id, w)| GraphNode {
+                task_id: (*id).to_owned(),
+                task_name: task_names.get(*id).cloned().unwrap_or_default(),
+                layer: layer.get(id).copied().unwrap_or(0),
+                median_ms: *w,
+                critical: critical.contains(id),
+            })
+            .collect(),
+        edges: edges
+            .iter()
+            .map(|e| GraphEdge {
+                upstream: e.upstream.clone(),
+                downstream: e.downstream.clone(),
+                critical: on_path(&e.upstream, &e.downstream),
+            })
+            .collect(),
+    }
+}
+
+/// All chart data of one task over `[from_ms, to_ms)`; `execs` are the task's own executions.
+/// A window without a start (`all`) begins at the first execution.
+pub fn task_series(
+    execs: &[Execution],
+    graph: WorkflowGraph,
+    from_ms: Option<i64>,
+    to_ms: i64,
+) -> TaskSeries {
+    let durations: Vec<f64> = execs.iter().filter_map(ran).collect();
+    let from = from_ms
+        .or_else(|| execs.iter().map(|e| e.start_ms).min())
+        .unwrap_or(to_ms - 3_600_000);
+    let (bucket_ms, buckets) = time_buckets(execs, from, to_ms);
+    let completed: Vec<&Execution> = execs
+        .iter()
+        .filter(|e| e.status == ExecutionStatus::Completed && ran(e).is_some())
+        .collect();
+    let values: Vec<f64> = completed.iter().filter_map(|e| ran(e)).collect();
+    let mut outliers: Vec<DurationPoint> = crate::anomaly::duration_outliers(&values)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|o| {
+            let e = completed.get(o.index)?;
+            Some(DurationPoint {
+                start_time: DateTime::<Utc>::from_timestamp_millis(e.start_ms)?,
+                duration_ms: o.value,
+            })
+        })
+        .collect();
+    // Keep the most extreme when there are too many to draw.
+    outliers.sort_by(|a, b| b.duration_ms.total_cmp(&a.duration_ms));
+    outliers.truncate(MAX_OUTLIER_POINTS);
+    TaskSeries {
+        histogram: duration_histogram(&durations, HISTOGRAM_BINS),
+        buckets,
+        bucket_ms,
+        outliers,
+        graph,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exec(start_ms: i64, duration: f64, status: ExecutionStatus) -> Execution {
+        let mut e = crate::failures::test_support::exec("x", "t", status);
+        e.start_ms = start_ms;
+        e.duration_ms = Some(duration);
+        e
+    }
+
+    #[test]
+    fn bucket_widths_are_round_and_bounded() {
+        assert_eq!(
+            bucket_width_ms(3_600_000, 48),
+            300_000,
+            "1 h in 5 min buckets"
+        );
+        assert_eq!(bucket_width_ms(7 * 86_400_000, 48), 6 * 3_600_000);
+        assert_eq!(bucket_width_ms(90 * 86_400_000, 48), 2 * 86_400_000);
+        let years = 3 * 365 * 86_400_000;
+        assert!(years / bucket_width_ms(years, 48) <= 48);
+    }
+
+    #[test]
+    fn histogram_counts_every_duration_once_with_the_tail_in_the_last_bin() {
+        let mut d: Vec<f64> = (1..=99).map(f64::from).collect();
+        d.push(10_000.0);
+        let h = duration_histogram(&d, 10);
+        assert_eq!(h.len(), 10);
+        assert_eq!(h.iter().map(|b| b.count).sum::<u64>(), 100);
+        assert_eq!(
+            h[9].count, 1,
+            "the extreme run sits in the last bin, not off the chart"
+        );
+        assert!(duration_histogram(&[], 10).is_empty());
+    }
+
+    #[test]
+    fn buckets_hold_percentiles_of_completed_runs_and_count_failures() {
+        let execs = vec![
+            exec(0, 10.0, ExecutionStatus::Completed),
+            exec(1_000, 30.0, ExecutionStatus::Completed),
+            exec(2_000, 99.0, ExecutionStatus::Failed),
+            exec(3_700_000, 50.0, ExecutionStatus::Completed),
+        ];
+        let (w, b) = time_buckets(&execs, 0, 7_200_000);
+        assert_eq!(w, 300_000);
+        assert_eq!(b.len(), 24);
+        assert_eq!((b[0].executions, b[0].failures), (3, 1));
+        assert_eq!(
+            b[0].p50_ms,
+            Some(20.0),
+            "numpy: np.percentile([10, 30], 50) = 20"
+        );
+        assert_eq!(b[12].p50_ms, Some(50.0));
+        assert_eq!(b[1].p50_ms, None);
+    }
+
+    #[test]
+    fn graph_layers_follow_the_longest_upstream_chain_and_mark_the_critical_path() {
+        let edge = |a: &str, b: &str| Edge {
+            upstream: a.into(),
+            downstream: b.into(),
+            dependency_type: Default::default(),
+            optional: false,
+        };
+        let samples: Vec<(String, f64)> = [
+            ("a", 10.0),
+            ("b", 90.0),
+            ("b", 110.0),
+            ("c", 1.0),
+            ("d", 5.0),
+        ]
+        .into_iter()
+        .map(|(t, d)| (t.to_owned(), d))
+        .collect();
+        let m = medians(&samples);
+        assert_eq!(
+            m.get("b"),
+            Some(&100.0),
+            "numpy: np.median([90, 110]) = 100"
+        );
+        let edges = [
+            edge("a", "b"),
+            edge("a", "c"),
+            edge("b", "d"),
+            edge("c", "d"),
+        ];
+        let g = layered_graph(&edges, &HashMap::new(), &m);
+        let layer = |id: &str| g.nodes.iter().find(|n| n.task_id == id).map(|n| n.layer);
+        assert_eq!(
+            (layer("a"), layer("b"), layer("c"), layer("d")),
+            (Some(0), Some(1), Some(1), Some(2))
+        );
+        let critical: Vec<&str> = g
+            .nodes
+            .iter()
+            .filter(|n| n.critical)
+            .map(|n| n.task_id.as_str())
+            .collect();
+        assert_eq!(critical, ["a", "b", "d"]);
+        assert!(
+            g.edges
+                .iter()
+                .any(|e| e.upstream == "a" && e.downstream == "b" && e.critical)
+        );
+        assert!(
+            !g.edges
+                .iter()
+                .any(|e| e.upstream == "a" && e.downstream == "c" && e.critical)
+        );
+    }
+}

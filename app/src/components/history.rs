@@ -1,0 +1,113 @@
+//! TaskExecutionHistory: newest first, a status filter and cursor pages, all in the URL
+//! (`status`, `cursor`); error details open in place.
+
+use leptos::prelude::*;
+use types::{ExecutionStatus, ExecutionSummary, Page};
+
+use super::dashboard::ViewState;
+use super::task_charts::fmt_duration;
+use crate::AppError;
+
+const STATUSES: [ExecutionStatus; 6] = [
+    ExecutionStatus::Completed,
+    ExecutionStatus::Failed,
+    ExecutionStatus::Timeout,
+    ExecutionStatus::Cancelled,
+    ExecutionStatus::Skipped,
+    ExecutionStatus::Running,
+];
+
+#[component]
+pub fn ExecutionHistory(
+    view_state: Memo<ViewState>,
+    page: Resource<Result<Page<ExecutionSummary>, AppError>>,
+) -> impl IntoView {
+    let filter = move |status: Option<&'static str>| {
+        let href = move || view_state.read().with_status(status).href();
+        let current = move || (view_state.read().status.as_deref() == status).then_some("page");
+        view! { <a href=href aria-current=current>{status.unwrap_or("all")}</a> }
+    };
+    view! {
+        <section class="panel history" data-testid="history">
+            <h2 class="panel-title">"Execution history"</h2>
+            <nav class="status-filter" aria-label="Filter by status" data-testid="status-filter">
+                {filter(None)}
+                {STATUSES.into_iter().map(|s| filter(Some(s.as_str()))).collect_view()}
+            </nav>
+            <Transition fallback=|| view! { <p class="loading">"Loading executions…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(p) => view! { <HistoryTable page=p view_state /> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn HistoryTable(page: Page<ExecutionSummary>, view_state: Memo<ViewState>) -> impl IntoView {
+    let v = view_state.get_untracked();
+    let first = v.cursor.is_some().then(|| v.with_cursor(None).href());
+    let older = page.next_cursor.map(|c| v.with_cursor(Some(c)).href());
+    if page.items.is_empty() {
+        return view! { <p class="muted" data-testid="history-empty">"No executions match."</p> }
+            .into_any();
+    }
+    view! {
+        <div class="table-scroll">
+            <table class="history-table" data-testid="history-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Start (UTC)"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col" class="num">"Attempt"</th>
+                        <th scope="col" class="num">"Duration"</th>
+                        <th scope="col">"Host"</th>
+                        <th scope="col">"Details"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page.items.into_iter().map(|e| view! { <HistoryRow e /> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <nav class="pager" aria-label="History pages">
+            {first.map(|href| view! { <a href=href data-testid="history-first">"← Newest"</a> })}
+            {older.map(|href| view! { <a href=href data-testid="history-older">"Older →"</a> })}
+        </nav>
+    }
+    .into_any()
+}
+
+#[component]
+fn HistoryRow(e: ExecutionSummary) -> impl IntoView {
+    let status = e.status.as_str();
+    let details = e.error.map(|err| {
+        let summary = match &err.message {
+            Some(m) => format!("{}: {m}", err.error_type),
+            None => err.error_type.clone(),
+        };
+        view! {
+            <details>
+                <summary>{summary}</summary>
+                {err.code.map(|c| view! { <p>"code " <code>{c}</code></p> })}
+                {err.stack_trace.map(|s| view! { <pre>{s}</pre> })}
+            </details>
+        }
+    });
+    view! {
+        <tr data-testid="history-row" data-status=status>
+            <td>{e.start_time.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+            <td><span class=format!("status status-{status}")>{status}</span></td>
+            <td class="num">{e.attempt_number}</td>
+            <td class="num">{e.duration_ms.map(|d| fmt_duration(d as f64)).unwrap_or_else(|| "—".into())}</td>
+            <td>{e.host.unwrap_or_default()}</td>
+            <td>
+                {details}
+                {e.retry_reason.map(|r| view! { <span class="muted">{format!("retry: {r}")}</span> })}
+            </td>
+        </tr>
+    }
+}

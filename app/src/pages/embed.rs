@@ -1,0 +1,42 @@
+//! `/embed/tasks/{task_key}/{panel}`: one dashboard panel without the app's chrome, for
+//! iframes in portals. The server allows framing only here, and only by configured origins.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::components::dashboard::{Panel, PanelView, use_dashboard, use_view_state};
+
+#[component]
+pub fn EmbedPanelPage() -> impl IntoView {
+    let view_state = use_view_state();
+    let params = use_params_map();
+    let panel = move || params.read().get("panel").and_then(|p| Panel::parse(&p));
+    let dashboard = use_dashboard(view_state);
+    view! {
+        <Title text=move || view_state.read().task.clone() />
+        <div class="embed" data-testid="embed-panel">
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let Some(panel) = panel() else {
+                        return view! { <crate::pages::NotFound /> }.into_any();
+                    };
+                    match dashboard.await {
+                        Ok(d) => {
+                            let open = view_state.get_untracked().href();
+                            view! {
+                                <p class="embed-head">
+                                    <a href=open target="_blank" rel="noopener" class="task-key">{d.task_id.clone()}</a>
+                                    " · " {panel.title()}
+                                </p>
+                                <PanelView panel data=d />
+                            }
+                            .into_any()
+                        }
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}

@@ -1,0 +1,83 @@
+//! `/tasks/{task_key}`: the TaskPerformanceDashboard. Rendered completely on the server
+//! (`SsrMode::Async`), then hydrated. Both resources start together from the URL, so the
+//! server runs them in parallel and the browser, hydrating from the serialised results, makes
+//! no request on load.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::executions::task_executions;
+use crate::components::dashboard::{Panel, PanelView, use_dashboard, use_view_state};
+use crate::components::history::ExecutionHistory;
+use crate::components::selectors::{TaskSelector, TimeRangeSelector};
+
+#[component]
+pub fn TaskDashboardPage() -> impl IntoView {
+    let view_state = use_view_state();
+    let dashboard = use_dashboard(view_state);
+    let history = Resource::new(
+        move || {
+            let v = view_state.get();
+            (v.task, v.status, v.cursor)
+        },
+        |(task, status, cursor)| task_executions(task, status, cursor),
+    );
+    let task = move || view_state.read().task.clone();
+    view! {
+        <Title text=task />
+        <section class="dashboard">
+            <header class="dash-head">
+                <div class="dash-title">
+                    <a href="/" class="back">"← All tasks"</a>
+                    <h1 class="task-key" data-testid="task-title">{task}</h1>
+                </div>
+                <TaskSelector />
+                <TimeRangeSelector view_state />
+            </header>
+            <Transition fallback=|| view! { <p class="loading">"Loading dashboard…"</p> }>
+                {move || Suspend::new(async move {
+                    match dashboard.await {
+                        Ok(d) => view! {
+                            <p class="muted window" data-testid="window">
+                                {format!("{} · workflow {} · {}", d.task_name, d.workflow_id, window_text(&d.window))}
+                            </p>
+                            <div class="panels">
+                                {Panel::ALL
+                                    .into_iter()
+                                    .map(|panel| view! { <PanelView panel data=d.clone() /> })
+                                    .collect_view()}
+                            </div>
+                        }
+                        .into_any(),
+                        Err(e) => {
+                            not_found_status(&e);
+                            view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+            <ExecutionHistory view_state page=history />
+        </section>
+    }
+}
+
+/// An unknown task answers 404 (the page is rendered async, so the status is still open).
+fn not_found_status(e: &crate::AppError) {
+    #[cfg(feature = "ssr")]
+    if matches!(e, crate::AppError::NotFound(_))
+        && let Some(resp) = use_context::<leptos_axum::ResponseOptions>()
+    {
+        resp.set_status(http::StatusCode::NOT_FOUND);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = e;
+}
+
+/// "2026-11-19 12:00 – 2026-11-26 12:00 UTC", or "all time until …".
+pub fn window_text(w: &types::TimeWindow) -> String {
+    let f = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M").to_string();
+    match w.from {
+        Some(from) => format!("{} – {} UTC", f(from), f(w.to)),
+        None => format!("all time until {} UTC", f(w.to)),
+    }
+}
