@@ -9,6 +9,7 @@ use crate::ServiceError;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct WindowParams {
     /// `1h`, `24h`, `7d`, `30d`, `90d` or `all`.
     pub time_range: Option<String>,

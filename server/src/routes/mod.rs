@@ -1,6 +1,7 @@
 //! The one route table of the server.
 
 pub mod api;
+mod docs;
 mod health;
 
 /// Re-exported for the OpenAPI document.
@@ -87,6 +88,7 @@ pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Route
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/v1/openapi.json", get(crate::openapi::openapi_json))
+        .route("/api/v1/docs", get(docs::docs))
         .route("/api/v1/task-analytics/tasks", get(api::tasks::list))
         .route(
             "/api/v1/task-analytics/tasks/bottlenecks",

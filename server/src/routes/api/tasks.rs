@@ -71,6 +71,7 @@ pub async fn performance(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FailuresParams {
     /// Only this error type's signatures and root causes.
     pub error_type: Option<String>,
@@ -152,6 +153,7 @@ pub async fn patterns(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListTasksParams {
     /// Case-insensitive substring of the task key or name.
     pub search: Option<String>,
@@ -189,6 +191,7 @@ pub async fn list(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExecutionsParams {
     /// Only executions with this status.
     pub status: Option<String>,

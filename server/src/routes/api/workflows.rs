@@ -57,6 +57,7 @@ pub async fn critical_path(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BottlenecksParams {
     /// Only this workflow (its key); all workflows when absent.
     pub workflow_id: Option<String>,
@@ -86,6 +87,7 @@ pub async fn bottlenecks(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RankingsParams {
     /// performance, failure_rate, cost, duration or executions (default performance).
     pub metric: Option<String>,
