@@ -31,16 +31,12 @@ async fn load(
     task: &db::executions::TaskRef,
     window: &TimeWindow,
 ) -> Result<(Vec<Execution>, WorkflowContext), ServiceError> {
-    let (executions, edges, names) = tokio::try_join!(
+    let (own, executions, edges, names) = tokio::try_join!(
+        db::executions::task_executions(&s.pool, task, window),
         db::executions::workflow_executions(&s.pool, task, window),
         db::executions::workflow_edges(&s.pool, task.workflow_id),
         db::executions::workflow_task_names(&s.pool, task.workflow_id),
     )?;
-    let own = executions
-        .iter()
-        .filter(|e| e.task_id == task.task_key)
-        .cloned()
-        .collect();
     let ctx = WorkflowContext {
         executions,
         edges: edges
