@@ -259,32 +259,8 @@ pub(crate) mod test_support {
     /// A bare record of `task` in run `"r"`, attempt 1, starting at 0.
     pub fn exec(id: &str, task: &str, status: ExecutionStatus) -> Execution {
         Execution {
-            execution_id: id.to_owned(),
-            task_id: task.to_owned(),
             workflow_id: "w".to_owned(),
-            workflow_execution_id: "r".to_owned(),
-            status,
-            attempt: 1,
-            start_ms: 0,
-            end_ms: None,
-            duration_ms: None,
-            cpu_time_ms: None,
-            memory_peak_mb: None,
-            cpu_allocated_cores: None,
-            memory_allocated_mb: None,
-            input_size_bytes: None,
-            output_size_bytes: None,
-            read_bytes: None,
-            write_bytes: None,
-            io_operations: None,
-            network_calls: None,
-            bytes_transferred: None,
-            host: None,
-            error_type: None,
-            error_code: None,
-            error_message: None,
-            input_hash: None,
-            attributes: Vec::new(),
+            ..Execution::new(id, task, "r", status, 0, None)
         }
     }
 }

@@ -39,18 +39,22 @@ async fn load(
     )?;
     let ctx = WorkflowContext {
         executions,
-        edges: edges
-            .into_iter()
-            .map(|e| Edge {
-                upstream: e.upstream_key,
-                downstream: e.downstream_key,
-                dependency_type: parse_plain(&e.dependency_type),
-                optional: e.optional.unwrap_or(false),
-            })
-            .collect(),
+        edges: edges_of(edges),
         task_names: names.into_iter().collect::<HashMap<_, _>>(),
     };
     Ok((own, ctx))
+}
+
+/// Stored edges in the analytics' terms.
+pub(crate) fn edges_of(rows: Vec<db::executions::EdgeRow>) -> Vec<Edge> {
+    rows.into_iter()
+        .map(|e| Edge {
+            upstream: e.upstream_key,
+            downstream: e.downstream_key,
+            dependency_type: parse_plain(&e.dependency_type),
+            optional: e.optional.unwrap_or(false),
+        })
+        .collect()
 }
 
 pub(crate) fn parse_plain<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {

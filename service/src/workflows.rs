@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use analytics::task::{Edge, WorkflowContext};
+use analytics::task::WorkflowContext;
 use serde::Serialize;
 use types::{
     Bottleneck, Rankings, ResourceProfile, TaskRanking, TimeWindow, WorkflowCriticalPath,
@@ -54,15 +54,7 @@ async fn context(
     )?;
     Ok(WorkflowContext {
         executions,
-        edges: edges
-            .into_iter()
-            .map(|e| Edge {
-                upstream: e.upstream_key,
-                downstream: e.downstream_key,
-                dependency_type: crate::tasks::parse_plain(&e.dependency_type),
-                optional: e.optional.unwrap_or(false),
-            })
-            .collect(),
+        edges: crate::tasks::edges_of(edges),
         task_names: HashMap::new(),
     })
 }
