@@ -220,32 +220,16 @@ struct Profile {
 
 fn execution(task: &str, workflow: &str, i: usize, start_ms: i64, duration: f64) -> Execution {
     Execution {
-        execution_id: format!("{task}-{i}"),
-        task_id: task.to_owned(),
         workflow_id: workflow.to_owned(),
-        workflow_execution_id: format!("{workflow}-run-{}", start_ms / DAY_MS),
-        status: ExecutionStatus::Completed,
-        attempt: 1,
-        start_ms,
-        end_ms: Some(start_ms + duration as i64),
         duration_ms: Some(duration),
-        cpu_time_ms: None,
-        memory_peak_mb: None,
-        cpu_allocated_cores: None,
-        memory_allocated_mb: None,
-        input_size_bytes: None,
-        output_size_bytes: None,
-        read_bytes: None,
-        write_bytes: None,
-        io_operations: None,
-        network_calls: None,
-        bytes_transferred: None,
-        host: None,
-        error_type: None,
-        error_code: None,
-        error_message: None,
-        input_hash: None,
-        attributes: Vec::new(),
+        ..Execution::new(
+            format!("{task}-{i}"),
+            task,
+            format!("{workflow}-run-{}", start_ms / DAY_MS),
+            ExecutionStatus::Completed,
+            start_ms,
+            Some(start_ms + duration as i64),
+        )
     }
 }
 
