@@ -120,7 +120,13 @@ impl ExecutionRow {
     }
 }
 
-/// Every execution of `task` whose start lies in `window`, oldest first.
+/// Most executions of one task a record-level analysis reads (failures, resources,
+/// concurrency, caching, patterns, the dashboard's charts): the latest of the window. Counts,
+/// statistics, cost and the trend come from the rollups and cover the whole window.
+pub const MAX_TASK_RECORDS: i64 = 20_000;
+
+/// The latest [`MAX_TASK_RECORDS`] executions of `task` whose start lies in `window`, oldest
+/// first.
 pub async fn task_executions(
     pool: &PgPool,
     task: &TaskRef,
@@ -130,10 +136,12 @@ pub async fn task_executions(
         .bind(task.id)
         .bind(window.from)
         .bind(window.to)
+        .bind(MAX_TASK_RECORDS)
         .fetch_all(pool)
         .await?;
     Ok(rows
         .into_iter()
+        .rev()
         .map(|r| r.into_execution(&task.task_key, &task.workflow_key))
         .collect())
 }

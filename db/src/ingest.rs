@@ -1,5 +1,7 @@
 //! Bulk ingestion of validated batches: one transaction per batch, array-bound statements
-//! (`UNNEST`) instead of row-by-row inserts, and a NOTIFY naming the task keys touched.
+//! (`UNNEST`) instead of row-by-row inserts, the touched hours' rollups recomputed in the same
+//! transaction (by the triggers of `migrations/*_rollups.sql`), and a NOTIFY naming the task
+//! keys touched.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -7,6 +7,7 @@ pub mod executions;
 pub mod ingest;
 pub mod pages;
 pub mod pool;
+pub mod rollups;
 pub mod samples;
 pub mod tasks;
 pub mod workflows;

@@ -45,30 +45,17 @@ pub async fn find(pool: &PgPool, key: &str) -> Result<Option<WorkflowRow>, DbErr
     )
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct TaskAggregateRow {
-    pub task_key: String,
-    pub task_name: String,
-    pub workflow_key: String,
-    pub executions: i64,
-    pub failures: i64,
-    pub avg_duration_ms: Option<f64>,
-    pub p95_duration_ms: Option<f64>,
-    pub busy_ms: f64,
-    pub core_hours: f64,
-    pub gb_hours: f64,
-}
-
-/// Per-task aggregates over the window (every task with at least one execution in it).
+/// Per-task totals over the window computed from raw rows (every task with at least one
+/// execution in it; `p95_upper` holds the exact p95). Rankings read
+/// [`crate::rollups::task_totals`]; this is the baseline the benchmarks compare them with
+/// (`TASKLENS_READ_RAW`).
 pub async fn task_aggregates(
     pool: &PgPool,
     window: &TimeWindow,
-) -> Result<Vec<TaskAggregateRow>, DbError> {
-    Ok(
-        sqlx::query_as::<_, TaskAggregateRow>(include_str!("sql/task_rankings.sql"))
-            .bind(window.from)
-            .bind(window.to)
-            .fetch_all(pool)
-            .await?,
-    )
+) -> Result<Vec<crate::rollups::TaskTotals>, DbError> {
+    Ok(sqlx::query_as(include_str!("sql/task_rankings.sql"))
+        .bind(window.from)
+        .bind(window.to)
+        .fetch_all(pool)
+        .await?)
 }

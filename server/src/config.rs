@@ -130,6 +130,10 @@ pub struct Config {
     )]
     pub cache_ttl_secs: u64,
 
+    /// Answer windowed questions from raw rows instead of the rollups (the benchmarks' baseline).
+    #[arg(long, env = "TASKLENS_READ_RAW", global = true)]
+    pub read_raw: bool,
+
     /// Seconds between concurrent refreshes of the task_performance_summary view (0: never).
     #[arg(
         long,

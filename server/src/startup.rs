@@ -64,6 +64,7 @@ impl Application {
             pool: pool.clone(),
             cost: config.cost_model(),
             cache_ttl: std::time::Duration::from_secs(config.cache_ttl_secs),
+            read_raw: config.read_raw,
         };
         if config.summary_refresh_secs > 0 {
             tokio::spawn(refresh_summary_every(

@@ -62,9 +62,10 @@ async fn performance_matches_postgres_percentile_cont_and_hand_counts(pool: PgPo
         ("p95Duration", p95),
         ("p99Duration", p99),
     ] {
+        // From the rollups' DDSketch: within its relative accuracy (1 %) of percentile_cont.
         let got = s[k].as_f64().unwrap();
         assert!(
-            (got - want).abs() <= 1e-9 * want,
+            (got - want).abs() <= 0.01 * want,
             "{k}: {got} vs percentile_cont {want}"
         );
     }

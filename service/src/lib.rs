@@ -23,4 +23,6 @@ pub struct Services {
     pub cost: analytics::task::CostModel,
     /// How long a computed performance result is served from the cache.
     pub cache_ttl: std::time::Duration,
+    /// Answer windowed questions from raw rows instead of rollups: the benchmarks' baseline.
+    pub read_raw: bool,
 }

@@ -83,17 +83,37 @@ pub(crate) async fn compute<T: Send + 'static>(
     })
 }
 
-/// TaskPerformanceMetrics of a task over a window.
+/// TaskPerformanceMetrics of a task over a window: statistics, cost and failure rate from the
+/// rollups (every execution of the window), the record-level parts from its latest executions.
 pub async fn task_performance(
     s: &Services,
     key: &str,
     window: TimeWindow,
 ) -> Result<Windowed<TaskPerformanceMetrics>, ServiceError> {
     let task = find(s, key).await?;
-    let (execs, ctx) = load(s, &task, &window).await?;
-    let (info, cost) = (info(&task), s.cost.clone());
-    let data = compute(move || analytics::task::performance(&info, &execs, &ctx, &cost)).await?;
+    let data = compute_performance(s, &task, &window).await?;
     Ok(Windowed { window, data })
+}
+
+async fn compute_performance(
+    s: &Services,
+    task: &db::executions::TaskRef,
+    window: &TimeWindow,
+) -> Result<TaskPerformanceMetrics, ServiceError> {
+    let ((execs, ctx), (totals, points)) = tokio::try_join!(load(s, task, window), async {
+        Ok(db::rollups::task_summary(&s.pool, task.id, window).await?)
+    },)?;
+    let (info, cost) = (info(task), s.cost.clone());
+    let read_raw = s.read_raw;
+    compute(move || {
+        let m = analytics::task::performance(&info, &execs, &ctx, &cost);
+        if read_raw {
+            return m;
+        }
+        let trend = analytics::rollup::bucketed_trend(points);
+        analytics::rollup::with_totals(m, &totals, trend, &cost)
+    })
+    .await
 }
 
 /// As [`task_performance`] for a named window (`7d`, ...): a result computed less than
@@ -114,9 +134,7 @@ pub async fn task_performance_cached(
     {
         return Ok(Windowed { window, data });
     }
-    let (execs, ctx) = load(s, &task, &window).await?;
-    let (info, cost) = (info(&task), s.cost.clone());
-    let data = compute(move || analytics::task::performance(&info, &execs, &ctx, &cost)).await?;
+    let data = compute_performance(s, &task, &window).await?;
     db::cache::store_performance(&s.pool, task.id, label, &window, &data).await?;
     Ok(Windowed { window, data })
 }
@@ -147,6 +165,12 @@ pub async fn task_failures(
     if let Some(t) = error_type {
         data.common_errors.retain(|e| e.error_type == t);
         data.root_causes.retain(|r| r.error_type == t);
+    }
+    if !s.read_raw {
+        // Over every execution of the window, not only the records analysed.
+        let totals = db::rollups::summaries(&s.pool, &[task.id], &window).await?;
+        let t = totals.get(&task.id).cloned().unwrap_or_default();
+        data.failure_rate = (t.failed + t.timeout) as f64 / t.executions.max(1) as f64;
     }
     Ok(Windowed { window, data })
 }

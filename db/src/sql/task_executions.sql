@@ -1,5 +1,5 @@
--- Every execution of one task in a window, oldest first, as the analytics read them.
--- $1 task id, $2 window start (NULL: since the beginning), $3 window end (exclusive).
+-- The latest executions of one task in a window, newest first, as the analytics read them.
+-- $1 task id, $2 window start (NULL: since the beginning), $3 window end (exclusive), $4 limit.
 SELECT e.execution_key,
        we.execution_key AS run_key,
        e.status,
@@ -27,4 +27,5 @@ JOIN workflow_executions we ON we.id = e.workflow_execution_id
 WHERE e.task_id = $1
   AND ($2::timestamptz IS NULL OR e.start_time >= $2)
   AND e.start_time < $3
-ORDER BY e.start_time, e.id
+ORDER BY e.start_time DESC, e.id DESC
+LIMIT $4
