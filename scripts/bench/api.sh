@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# REST API at scale (run on demand: `scripts/bench.sh api`, never in CI).
+#
+# Loads BENCH_WORKFLOWS × BENCH_SCALE of the demo workload (default 275 × 4.0 over 30 days:
+# ≈ 10 million executions, ≈ 5,000 tasks) into a durable private PostgreSQL through the normal
+# ingest path (rollups maintained by their triggers), then starts two release servers on the
+# same database, both with the result cache off: one answering from rollups (the product), one
+# from raw rows (TASKLENS_READ_RAW, the baseline). wrk drives each endpoint with 50 connections
+# (random task per request), and the p50/p95/p99 of both are printed with their ratio; then the
+# percentile error of /performance against Postgres' exact percentile_cont for 200 tasks, and
+# the rollup server's peak RSS.
+#
+# BENCH_PGDIR keeps the cluster between runs (the load is skipped when it holds data).
+source "$(dirname "$0")/../lib/common.sh"
+source "$ROOT/scripts/lib/pg.sh"
+cd "$ROOT"
+command -v wrk >/dev/null || { log "apt-get install wrk"; apt-get install -y -qq wrk >/dev/null; }
+WORKFLOWS=${BENCH_WORKFLOWS:-275}
+SCALE=${BENCH_SCALE:-4.0}
+SECONDS_PER_RUN=${BENCH_SECONDS:-30}
+PGDIR=${BENCH_PGDIR:-}
+WORK=$(mktemp -d /tmp/tasklens-api-bench.XXXXXX)
+chmod 755 "$WORK"
+[ -n "$PGDIR" ] || PGDIR="$WORK/pg"
+PGPORT=${BENCH_PGPORT:-55500}
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    [ -n "${BENCH_PGDIR:-}" ] || pg_down "$PGDIR"
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+pg_up "$PGDIR" "$PGPORT" durable
+pg_createdb "$PGPORT" tasklens_api
+export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/tasklens_api"
+PSQL=(psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d tasklens_api -tAq -v ON_ERROR_STOP=1)
+cargo build --release -p server
+BIN="$CARGO_TARGET_DIR/release/tasklens"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(date -u +%F)"
+
+if ! "$BIN" migrate >/dev/null 2>&1 || [ "$("${PSQL[@]}" -c 'SELECT count(*) > 0 FROM task_execution_history')" != t ]; then
+    log "loading demo: $WORKFLOWS workflows × scale $SCALE over 30 days"
+    start=$(date +%s.%N)
+    "$BIN" demo --workflows "$WORKFLOWS" --scale "$SCALE" --days 30 --seed 7 \
+        --ground-truth "$WORK/truth.json"
+    end=$(date +%s.%N)
+    "${PSQL[@]}" -c 'VACUUM ANALYZE'
+    n=$("${PSQL[@]}" -c 'SELECT count(*) FROM task_execution_history')
+    python3 -c "print(f'load: {$n:,} executions in {$end - $start:.0f} s: {$n / ($end - $start):,.0f}/s (ingest with rollup triggers)')"
+fi
+"${PSQL[@]}" -c "SELECT 'data: ' || (SELECT count(*) FROM task_execution_history) || ' executions, '
+    || (SELECT count(*) FROM tasks) || ' tasks, ' || (SELECT count(*) FROM task_rollups_hourly)
+    || ' hourly and ' || (SELECT count(*) FROM task_rollups_daily) || ' daily rollup rows, '
+    || pg_size_pretty(pg_database_size(current_database()))"
+"${PSQL[@]}" -c 'SELECT task_key FROM tasks ORDER BY task_key' > "$WORK/keys"
+
+serve() { # serve PORT [raw]
+    local raw=false
+    [ "${2:-}" = raw ] && raw=true
+    TASKLENS_ADDR="127.0.0.1:$1" TASKLENS_CACHE_TTL_SECS=0 TASKLENS_SUMMARY_REFRESH_SECS=0 \
+        TASKLENS_READ_RAW=$raw TASKLENS_REQUEST_TIMEOUT_SECS=120 TASKLENS_DB_MAX_CONNECTIONS=20 \
+        TASKLENS_DB_STATEMENT_TIMEOUT_MS=120000 TASKLENS_DB_ACQUIRE_TIMEOUT_MS=120000 \
+        RUST_LOG=warn "$BIN" serve >"$WORK/server-$1.log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 0.2; done
+    echo "server on $1 did not start" >&2; exit 1
+}
+ROLLUP_PORT=3401
+RAW_PORT=3402
+serve $ROLLUP_PORT
+ROLLUP_PID=${PIDS[-1]}
+serve $RAW_PORT raw
+
+BASE=/api/v1/task-analytics
+ENDPOINTS=(
+    "performance|$BASE/tasks/{key}/performance?time_range=30d"
+    "rankings|$BASE/tasks/rankings?metric=performance&time_range=30d"
+    "rankings (p95)|$BASE/tasks/rankings?metric=duration&time_range=30d"
+    "failures|$BASE/tasks/{key}/failures?time_range=24h"
+)
+load() { # load PORT PATH SECONDS → RESULT line
+    KEYS_FILE="$WORK/keys" PATH_TEMPLATE="$2" wrk -t2 -c50 -d"$3"s --timeout 120s \
+        -s "$ROOT/scripts/bench/random_task.lua" "http://127.0.0.1:$1" | grep RESULT
+}
+echo
+echo "| endpoint | path | requests | errors | p50 ms | p95 ms | p99 ms | req/s |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
+for e in "${ENDPOINTS[@]}"; do
+    name=${e%%|*}
+    path=${e#*|}
+    for which in rollups raw; do
+        port=$ROLLUP_PORT
+        [ $which = raw ] && port=$RAW_PORT
+        curl -fs "http://127.0.0.1:$port${path//\{key\}/$(head -1 "$WORK/keys")}" >/dev/null # warm
+        r=$(load $port "$path" "$SECONDS_PER_RUN")
+        python3 - "$name" "$which" "$r" <<'PY'
+import sys
+name, which, line = sys.argv[1:]
+f = dict(kv.split("=") for kv in line.split()[1:])
+print(f"| {name} | {which} | {int(f['requests']):,} | {int(f['errors']) + int(f['non2xx'])} | "
+      f"{float(f['p50_ms']):.1f} | {float(f['p95_ms']):.1f} | {float(f['p99_ms']):.1f} | {float(f['rps']):.1f} |")
+PY
+    done
+done
+
+echo
+echo "percentile error of /performance (30d, rollups) against percentile_cont over the raw rows, 200 tasks:"
+shuf -n 200 --random-source=<(yes) "$WORK/keys" > "$WORK/sample"
+python3 - "$WORK/sample" "$ROLLUP_PORT" "$PGPORT" <<'PY'
+import json, subprocess, sys, urllib.request
+keys, port, pgport = open(sys.argv[1]).read().split(), sys.argv[2], sys.argv[3]
+worst = {"p50Duration": 0.0, "p95Duration": 0.0, "p99Duration": 0.0}
+for k in keys:
+    body = json.load(urllib.request.urlopen(
+        f"http://127.0.0.1:{port}/api/v1/task-analytics/tasks/{k}/performance?time_range=30d"))
+    w = body["window"]
+    q = f"""SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY duration_ms)
+            FILTER (WHERE status <> 'skipped')
+            FROM task_execution_history e JOIN tasks t ON t.id = e.task_id
+            WHERE t.task_key = '{k}' AND start_time >= '{w['from']}' AND start_time < '{w['to']}'"""
+    out = subprocess.run(["psql", "-h", "127.0.0.1", "-p", pgport, "-U", "postgres", "-d",
+                          "tasklens_api", "-tAc", q], capture_output=True, text=True, check=True)
+    exact = [float(x) for x in out.stdout.strip().strip("{}").split(",") if x]
+    for name, want in zip(worst, exact):
+        got = body["executionStats"][name]
+        if want > 0:
+            worst[name] = max(worst[name], abs(got - want) / want)
+print("  largest relative error: " + ", ".join(f"{k[:3]} {v * 100:.3f} %" for k, v in worst.items()))
+PY
+echo "rollup server peak RSS: $(awk '/VmHWM/{printf "%.0f MB", $2/1024}' /proc/$ROLLUP_PID/status)"
