@@ -1,8 +1,8 @@
 //! Hourly and daily rollups (`migrations/*_rollups.sql`): refreshed by triggers inside the
 //! transaction that writes executions, read by windowed questions so they never scan raw history. A window is covered
-//! exactly by whole days, whole hours at the day edges and raw rows only for the partial hours
-//! at its two ends ([`Cover`]), so a 30-day window of a task reads ≤ 30 daily rows, ≤ 46
-//! hourly rows and at most two hours of executions, whatever the volume.
+//! exactly by whole hours and raw rows only for the partial hours at its two ends ([`Cover`]);
+//! one task's 30-day window reads ≤ 720 hourly rows and at most two hours of executions,
+//! whatever the volume. Cross-task totals (rankings) read whole days from the daily rows.
 
 use std::collections::HashMap;
 
@@ -75,6 +75,13 @@ impl Cover {
                 .collect(),
             raw,
         }
+    }
+
+    /// The whole hours of the window (days and edge hours together), if any.
+    pub fn whole_hours(&self) -> Option<Range> {
+        let starts = self.days.iter().chain(&self.hours).map(|r| r.0).min()?;
+        let ends = self.days.iter().chain(&self.hours).map(|r| r.1).max()?;
+        Some((starts, ends))
     }
 
     /// Bind values for SQL that takes one day range, two hour ranges and two raw ranges
@@ -191,13 +198,14 @@ pub async fn summaries(
     task_ids: &[Uuid],
     window: &TimeWindow,
 ) -> Result<HashMap<Uuid, Rollup>, DbError> {
-    let p = Cover::of(window).params();
-    let mut parts = sqlx::query_as(include_str!("sql/rollup_parts.sql")).bind(task_ids);
-    for t in &p[..6] {
-        parts = parts.bind(*t);
-    }
+    let cover = Cover::of(window);
+    let hours = cover.whole_hours().unwrap_or((epoch(), epoch()));
+    let parts = sqlx::query_as(include_str!("sql/rollup_parts.sql"))
+        .bind(task_ids)
+        .bind(hours.0)
+        .bind(hours.1);
     let mut edges = sqlx::query_as(include_str!("sql/rollup_raw_edges.sql")).bind(task_ids);
-    for t in &p[6..] {
+    for t in &cover.params()[6..] {
         edges = edges.bind(*t);
     }
     let (rows, raw): (Vec<RollupRow>, Vec<RawRow>) =
@@ -224,15 +232,7 @@ pub async fn task_summary(
     window: &TimeWindow,
 ) -> Result<(Rollup, Vec<(f64, f64)>), DbError> {
     let cover = Cover::of(window);
-    let whole = match (&cover.days, cover.hours.first(), cover.hours.last()) {
-        (Some(d), first, last) => Some((
-            first.map_or(d.0, |h| h.0.min(d.0)),
-            last.map_or(d.1, |h| h.1.max(d.1)),
-        )),
-        (None, Some(f), Some(l)) => Some((f.0, l.1)),
-        _ => None,
-    }
-    .unwrap_or((epoch(), epoch()));
+    let whole = cover.whole_hours().unwrap_or((epoch(), epoch()));
     let hourly = sqlx::query_as::<_, (f64, f64)>(
         "SELECT extract(epoch FROM bucket)::float8 + 1800, completed_median
          FROM task_rollups_hourly
