@@ -27,7 +27,7 @@ pg_up() {
     if as_pg "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
         return 0
     fi
-    local opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200"
+    local opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 ${PG_EXTRA_OPTS:-}"
     if [ "$mode" = throwaway ]; then
         opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     fi
