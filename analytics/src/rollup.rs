@@ -4,8 +4,10 @@
 //! of Chan, Golub & LeVeque ("Algorithms for computing the sample variance", 1983); quantiles
 //! come from a [`Sketch`] within [`crate::sketch::RELATIVE_ACCURACY`].
 
+use chrono::{DateTime, Utc};
 use types::{
-    ExecutionStatistics, ExecutionStatus, TaskCostAnalysis, TaskPerformanceMetrics, TrendDirection,
+    ExecutionStatistics, ExecutionStatus, HistogramBin, SeriesBucket, TaskCostAnalysis,
+    TaskPerformanceMetrics, TrendDirection,
 };
 
 use crate::execution::Execution;
@@ -37,6 +39,13 @@ pub struct Rollup {
     /// (allocated memory, else the peak), as `task::execution_cost` prices them.
     pub core_hours: f64,
     pub gb_hours: f64,
+    /// Durations of completed runs (the charts' p50/p95 per bucket, outlier cut-offs).
+    pub completed_sketch: Sketch,
+    /// Σ and count of CPU shares (CPU time ÷ wall time ÷ allocated cores).
+    pub cpu_share_sum: f64,
+    pub cpu_share_n: u64,
+    pub memory_peak_max: Option<f64>,
+    pub memory_allocated_max: Option<f64>,
 }
 
 impl Rollup {
@@ -44,8 +53,19 @@ impl Rollup {
     pub fn of(execs: &[Execution]) -> Rollup {
         let mut r = Rollup::default();
         let mut durations = Vec::with_capacity(execs.len());
+        let mut completed = Vec::new();
         for e in execs {
             r.executions += 1;
+            if let (Some(d), Some(cores), Some(cpu)) =
+                (e.duration_ms, e.cpu_allocated_cores, e.cpu_time_ms)
+                && d > 0.0
+                && cores > 0.0
+            {
+                r.cpu_share_sum += cpu / d / cores;
+                r.cpu_share_n += 1;
+            }
+            r.memory_peak_max = opt(r.memory_peak_max, e.memory_peak_mb, f64::max);
+            r.memory_allocated_max = opt(r.memory_allocated_max, e.memory_allocated_mb, f64::max);
             match e.status {
                 ExecutionStatus::Completed => r.completed += 1,
                 ExecutionStatus::Failed => r.failed += 1,
@@ -60,6 +80,9 @@ impl Rollup {
             if let Some(d) = e.duration_ms {
                 if e.status != ExecutionStatus::Skipped {
                     durations.push(d);
+                }
+                if e.status == ExecutionStatus::Completed {
+                    completed.push(d);
                 }
                 if d > 0.0 {
                     let hours = d / 3_600_000.0;
@@ -80,6 +103,7 @@ impl Rollup {
         r.dur_min = durations.iter().copied().reduce(f64::min);
         r.dur_max = durations.iter().copied().reduce(f64::max);
         r.sketch = Sketch::of(durations);
+        r.completed_sketch = Sketch::of(completed);
         r
     }
 
@@ -113,6 +137,12 @@ impl Rollup {
         self.sketch.merge(&o.sketch);
         self.core_hours += o.core_hours;
         self.gb_hours += o.gb_hours;
+        self.completed_sketch.merge(&o.completed_sketch);
+        self.cpu_share_sum += o.cpu_share_sum;
+        self.cpu_share_n += o.cpu_share_n;
+        self.memory_peak_max = opt(self.memory_peak_max, o.memory_peak_max, f64::max);
+        self.memory_allocated_max =
+            opt(self.memory_allocated_max, o.memory_allocated_max, f64::max);
     }
 
     /// ExecutionStatistics from the summary: counts, mean, min, max and standard deviation
@@ -189,6 +219,122 @@ pub fn with_totals(
         (totals.failed + totals.timeout) as f64 / totals.executions as f64
     };
     m
+}
+
+/// The dashboard's time buckets from hourly rollups (`(hour start ms, rollup)`) and the raw
+/// executions of the window's partial edge hours, as `series::time_buckets` makes them from
+/// executions (same alignment; `width_ms` a multiple of an hour): counts exact, p50/p95 of
+/// completed runs within the sketch's α.
+pub fn series_buckets(
+    hours: &[(i64, Rollup)],
+    edges: &[Execution],
+    from_ms: i64,
+    to_ms: i64,
+    width_ms: i64,
+) -> Vec<SeriesBucket> {
+    let first = from_ms.div_euclid(width_ms) * width_ms;
+    let n = ((to_ms - first).max(1) as u64).div_ceil(width_ms as u64) as usize;
+    let mut slots = vec![Rollup::default(); n];
+    let slot = |t: i64| usize::try_from((t - first).div_euclid(width_ms)).ok();
+    for (start, r) in hours {
+        if let Some(s) = slot(*start).and_then(|i| slots.get_mut(i)) {
+            s.merge(r);
+        }
+    }
+    let mut by_slot: std::collections::BTreeMap<usize, Vec<Execution>> = Default::default();
+    for e in edges
+        .iter()
+        .filter(|e| e.start_ms >= from_ms && e.start_ms < to_ms)
+    {
+        if let Some(i) = slot(e.start_ms) {
+            by_slot.entry(i).or_default().push(e.clone());
+        }
+    }
+    for (i, execs) in by_slot {
+        if let Some(s) = slots.get_mut(i) {
+            s.merge(&Rollup::of(&execs));
+        }
+    }
+    slots
+        .iter()
+        .enumerate()
+        .map(|(i, r)| SeriesBucket {
+            start: DateTime::<Utc>::from_timestamp_millis(first + i as i64 * width_ms)
+                .unwrap_or_default(),
+            executions: r.executions,
+            failures: r.failed + r.timeout,
+            p50_ms: r.completed_sketch.quantile(0.5),
+            p95_ms: r.completed_sketch.quantile(0.95),
+            cpu_efficiency: (r.cpu_share_n > 0).then(|| r.cpu_share_sum / r.cpu_share_n as f64),
+            memory_peak_mb: r.memory_peak_max,
+            memory_allocated_mb: r.memory_allocated_max,
+        })
+        .collect()
+}
+
+/// `series::duration_histogram` from a sketch: `bins` equal-width bins from 0 to the p99, the
+/// slower tail in the last; each sketch bucket counts in the bin of its representative value,
+/// so a count may sit one bin off when a bucket straddles a bin edge (within α of it).
+pub fn sketch_histogram(sketch: &Sketch, bins: usize) -> Vec<HistogramBin> {
+    let Some(p99) = sketch.quantile(0.99) else {
+        return Vec::new();
+    };
+    let bins = bins.max(1);
+    let width = p99.max(1.0) / bins as f64;
+    let mut counts = vec![0u64; bins];
+    for (v, c) in sketch.buckets() {
+        counts[((v / width) as usize).min(bins - 1)] += c;
+    }
+    counts
+        .into_iter()
+        .enumerate()
+        .map(|(i, count)| HistogramBin {
+            from_ms: i as f64 * width,
+            to_ms: (i + 1) as f64 * width,
+            count,
+        })
+        .collect()
+}
+
+/// Weighted median of `(value, count)` pairs sorted by value.
+fn weighted_median(sorted: &[(f64, u64)]) -> f64 {
+    let n: u64 = sorted.iter().map(|p| p.1).sum();
+    let mut seen = 0;
+    for &(v, c) in sorted {
+        seen += c;
+        if 2 * seen >= n {
+            return v;
+        }
+    }
+    0.0
+}
+
+/// Durations beyond which a completed run is an outlier under `anomaly::duration_outliers`'
+/// rule (modified z-score of the log duration beyond `anomaly::outlier_threshold(n)`, and for
+/// slow runs at least `MIN_OUTLIER_RATIO` × the median), with the median and the MAD of the log
+/// durations read from the completed runs' sketch (within α). `(fast below, slow above)`;
+/// `None` without positive durations or spread.
+pub fn outlier_cutoffs(completed: &Sketch) -> Option<(f64, f64)> {
+    use crate::anomaly::{MAD_CONSTANT, MIN_OUTLIER_RATIO, outlier_threshold};
+    let logs: Vec<(f64, u64)> = completed
+        .buckets()
+        .filter(|(v, _)| *v > 0.0)
+        .map(|(v, c)| (v.ln(), c))
+        .collect();
+    let n: u64 = logs.iter().map(|p| p.1).sum();
+    if n == 0 {
+        return None;
+    }
+    let med = weighted_median(&logs);
+    let mut dev: Vec<(f64, u64)> = logs.iter().map(|&(l, c)| ((l - med).abs(), c)).collect();
+    dev.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mad = weighted_median(&dev);
+    if mad <= 0.0 {
+        return None;
+    }
+    let reach = outlier_threshold(n as usize) * mad / MAD_CONSTANT;
+    let slow = (med + reach).exp().max(MIN_OUTLIER_RATIO * med.exp());
+    Some(((med - reach).exp(), slow))
 }
 
 fn opt(a: Option<f64>, b: Option<f64>, f: fn(f64, f64) -> f64) -> Option<f64> {
@@ -292,6 +438,70 @@ mod tests {
         let c = Rollup::of(&all).cost(&model);
         assert!((c.total_cost - exact.total_cost).abs() < 1e-9 * exact.total_cost.max(1.0));
         assert!((c.cost_per_execution - exact.cost_per_execution).abs() < 1e-12);
+    }
+
+    #[test]
+    fn buckets_from_rollups_agree_with_buckets_from_executions() {
+        let all = runs();
+        let (from, to, width) = (0, 200 * 600_000, 3_600_000);
+        let hours: Vec<(i64, Rollup)> = all
+            .chunk_by(|a, b| a.start_ms / width == b.start_ms / width)
+            .map(|c| (c[0].start_ms / width * width, Rollup::of(c)))
+            .collect();
+        // The first two hours as raw edge executions, the rest as rollups.
+        let edges: Vec<Execution> = all
+            .iter()
+            .filter(|e| e.start_ms < 2 * width)
+            .cloned()
+            .collect();
+        let (w, want) = crate::series::time_buckets(&all, from, to);
+        assert_eq!(w, width, "the raw path picks 1 h buckets for 33 h");
+        let got = series_buckets(&hours[2..], &edges, from, to, w);
+        assert_eq!(got.len(), want.len());
+        for (g, x) in got.iter().zip(&want) {
+            assert_eq!(
+                (g.start, g.executions, g.failures),
+                (x.start, x.executions, x.failures)
+            );
+            assert_eq!(
+                (g.memory_peak_mb, g.memory_allocated_mb),
+                (x.memory_peak_mb, x.memory_allocated_mb)
+            );
+            for (a, b) in [(g.p50_ms, x.p50_ms), (g.p95_ms, x.p95_ms)] {
+                let (a, b) = (a.unwrap(), b.unwrap());
+                assert!((a - b).abs() <= 0.01 * b, "{a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_sketch_histogram_counts_every_duration_once() {
+        let d: Vec<f64> = (1..=99).map(f64::from).chain([10_000.0]).collect();
+        let h = sketch_histogram(&Sketch::of(d.iter().copied()), 10);
+        assert_eq!(h.iter().map(|b| b.count).sum::<u64>(), 100);
+        assert_eq!(h[9].count, 1, "the extreme run sits in the last bin");
+    }
+
+    #[test]
+    fn outlier_cutoffs_flag_what_duration_outliers_flags() {
+        // 2,000 runs around 1 s (log-uniform ±20 %) and three 30 s runs.
+        let mut d: Vec<f64> = (0..2000)
+            .map(|i| 1000.0 * (0.4 * (i as f64 / 2000.0) - 0.2).exp())
+            .collect();
+        d.extend([30_000.0, 31_000.0, 32_000.0]);
+        let (fast, slow) = outlier_cutoffs(&Sketch::of(d.iter().copied())).unwrap();
+        let flagged: Vec<f64> = crate::anomaly::duration_outliers(&d)
+            .unwrap()
+            .iter()
+            .map(|o| o.value)
+            .collect();
+        let by_cutoff: Vec<f64> = d
+            .iter()
+            .copied()
+            .filter(|v| *v >= slow || *v <= fast)
+            .collect();
+        assert_eq!(flagged, vec![30_000.0, 31_000.0, 32_000.0]);
+        assert_eq!(by_cutoff, flagged);
     }
 
     #[test]

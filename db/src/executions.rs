@@ -132,11 +132,21 @@ pub async fn task_executions(
     task: &TaskRef,
     window: &TimeWindow,
 ) -> Result<Vec<Execution>, DbError> {
+    latest_task_executions(pool, task, window, MAX_TASK_RECORDS).await
+}
+
+/// The latest `limit` executions of `task` whose start lies in `window`, oldest first.
+pub async fn latest_task_executions(
+    pool: &PgPool,
+    task: &TaskRef,
+    window: &TimeWindow,
+    limit: i64,
+) -> Result<Vec<Execution>, DbError> {
     let rows = sqlx::query_as::<_, ExecutionRow>(include_str!("sql/task_executions.sql"))
         .bind(task.id)
         .bind(window.from)
         .bind(window.to)
-        .bind(MAX_TASK_RECORDS)
+        .bind(limit)
         .fetch_all(pool)
         .await?;
     Ok(rows

@@ -109,6 +109,7 @@ impl Cover {
 #[derive(sqlx::FromRow)]
 struct RollupRow {
     task_id: Uuid,
+    bucket: DateTime<Utc>,
     executions: i32,
     completed: i32,
     failed: i32,
@@ -127,6 +128,13 @@ struct RollupRow {
     sketch_counts: Vec<i32>,
     core_hours: f64,
     gb_hours: f64,
+    completed_zero: i32,
+    completed_keys: Vec<i32>,
+    completed_counts: Vec<i32>,
+    cpu_share_sum: f64,
+    cpu_share_n: i32,
+    memory_peak_max: Option<f64>,
+    memory_allocated_max: Option<f64>,
 }
 
 fn count(v: i32) -> u64 {
@@ -156,6 +164,16 @@ impl From<RollupRow> for Rollup {
             sketch: Sketch::from_parts(count(r.dur_zero), bins),
             core_hours: r.core_hours,
             gb_hours: r.gb_hours,
+            completed_sketch: Sketch::from_parts(
+                count(r.completed_zero),
+                r.completed_keys
+                    .into_iter()
+                    .zip(r.completed_counts.into_iter().map(count)),
+            ),
+            cpu_share_sum: r.cpu_share_sum,
+            cpu_share_n: count(r.cpu_share_n),
+            memory_peak_max: r.memory_peak_max,
+            memory_allocated_max: r.memory_allocated_max,
         }
     }
 }
@@ -192,12 +210,13 @@ impl RawRow {
     }
 }
 
-/// Window summaries of these tasks (a task without executions in the window is absent).
-pub async fn summaries(
+/// Hourly rollups of these tasks over the window's whole hours (ordered by task and hour) and
+/// the raw executions of its partial edge hours.
+async fn parts(
     pool: &PgPool,
     task_ids: &[Uuid],
     window: &TimeWindow,
-) -> Result<HashMap<Uuid, Rollup>, DbError> {
+) -> Result<(Vec<RollupRow>, Vec<RawRow>), DbError> {
     let cover = Cover::of(window);
     let hours = cover.whole_hours().unwrap_or((epoch(), epoch()));
     let parts = sqlx::query_as(include_str!("sql/rollup_parts.sql"))
@@ -208,8 +227,19 @@ pub async fn summaries(
     for t in &cover.params()[6..] {
         edges = edges.bind(*t);
     }
-    let (rows, raw): (Vec<RollupRow>, Vec<RawRow>) =
-        tokio::try_join!(parts.fetch_all(pool), edges.fetch_all(pool))?;
+    Ok(tokio::try_join!(
+        parts.fetch_all(pool),
+        edges.fetch_all(pool)
+    )?)
+}
+
+/// Window summaries of these tasks (a task without executions in the window is absent).
+pub async fn summaries(
+    pool: &PgPool,
+    task_ids: &[Uuid],
+    window: &TimeWindow,
+) -> Result<HashMap<Uuid, Rollup>, DbError> {
+    let (rows, raw) = parts(pool, task_ids, window).await?;
     let mut out: HashMap<Uuid, Rollup> = HashMap::new();
     for r in rows {
         out.entry(r.task_id).or_default().merge(&Rollup::from(r));
@@ -224,13 +254,42 @@ pub async fn summaries(
     Ok(out)
 }
 
-/// One task's window summary and its trend points: `(hour midpoint s, median of the hour's
-/// completed runs)` for whole hours, single completed runs in the partial edge hours.
+/// One task's window hour by hour: `(hour start ms, rollup)` for its whole hours, and the raw
+/// executions (rollup columns only) of its partial edge hours.
+pub async fn task_hours(
+    pool: &PgPool,
+    task_id: Uuid,
+    window: &TimeWindow,
+) -> Result<(Vec<(i64, Rollup)>, Vec<Execution>), DbError> {
+    let (rows, raw) = parts(pool, &[task_id], window).await?;
+    let hours = rows
+        .into_iter()
+        .map(|r| (r.bucket.timestamp_millis(), Rollup::from(r)))
+        .collect();
+    Ok((hours, raw.iter().map(RawRow::execution).collect()))
+}
+
+/// One task's window summary and its trend points (see [`trend_points`]).
 pub async fn task_summary(
     pool: &PgPool,
     task_id: Uuid,
     window: &TimeWindow,
 ) -> Result<(Rollup, Vec<(f64, f64)>), DbError> {
+    let ids = [task_id];
+    let (mut summaries, points) = tokio::try_join!(
+        summaries(pool, &ids, window),
+        trend_points(pool, task_id, window)
+    )?;
+    Ok((summaries.remove(&task_id).unwrap_or_default(), points))
+}
+
+/// The trend's points of one task's window: `(hour midpoint s, median of the hour's completed
+/// runs)` for whole hours, single completed runs in the partial edge hours.
+pub async fn trend_points(
+    pool: &PgPool,
+    task_id: Uuid,
+    window: &TimeWindow,
+) -> Result<Vec<(f64, f64)>, DbError> {
     let cover = Cover::of(window);
     let whole = cover.whole_hours().unwrap_or((epoch(), epoch()));
     let hourly = sqlx::query_as::<_, (f64, f64)>(
@@ -254,17 +313,36 @@ pub async fn task_summary(
     .bind(raw(0).1)
     .bind(raw(1).0)
     .bind(raw(1).1);
-    let ids = [task_id];
-    let (mut summaries, (hourly, edge_points)) =
-        tokio::try_join!(summaries(pool, &ids, window), async {
-            Ok::<_, DbError>(tokio::try_join!(
-                hourly.fetch_all(pool),
-                edge_points.fetch_all(pool)
-            )?)
-        },)?;
-    let mut points = hourly;
+    let (mut points, edge_points) =
+        tokio::try_join!(hourly.fetch_all(pool), edge_points.fetch_all(pool))?;
     points.extend(edge_points);
-    Ok((summaries.remove(&task_id).unwrap_or_default(), points))
+    Ok(points)
+}
+
+/// `(start, duration ms)` of the task's completed runs in the window at or above `slow` ms or
+/// at or below `fast` ms (positive), slowest first, at most `limit`.
+pub async fn duration_extremes(
+    pool: &PgPool,
+    task_id: Uuid,
+    window: &TimeWindow,
+    (fast, slow): (f64, f64),
+    limit: i64,
+) -> Result<Vec<(DateTime<Utc>, f64)>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT start_time, duration_ms::float8 FROM task_execution_history
+         WHERE task_id = $1 AND ($2::timestamptz IS NULL OR start_time >= $2) AND start_time < $3
+           AND status = 'completed' AND duration_ms > 0
+           AND (duration_ms >= $4 OR duration_ms <= $5)
+         ORDER BY duration_ms DESC LIMIT $6",
+    )
+    .bind(task_id)
+    .bind(window.from)
+    .bind(window.to)
+    .bind(slow)
+    .bind(fast)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
 }
 
 /// Per-task totals of a window for rankings (every task with an execution in it).
