@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Benchmarks, run on demand (never in CI): `scripts/bench.sh ingest|analysis|api`.
+# Benchmarks, run on demand (never in CI): `scripts/bench.sh ingest|analysis|api|dashboard`.
 # Starts a private PostgreSQL (fsync on, like production), builds release, runs the bench.
 source "$(dirname "$0")/lib/common.sh"
 source "$ROOT/scripts/lib/pg.sh"
 cd "$ROOT"
-which=${1:?usage: scripts/bench.sh ingest|analysis|api}
+which=${1:?usage: scripts/bench.sh ingest|analysis|api|dashboard}
 if [ "$which" = analysis ]; then
     # Pure analytics against the spec's Python (numpy/pandas/scipy/networkx): no server, no
     # PostgreSQL. See analytics/benches/analysis.rs.
@@ -16,8 +16,8 @@ if [ "$which" = analysis ]; then
     exec cargo bench -p analytics --bench analysis
 fi
 "$ROOT/scripts/install.sh"
-if [ "$which" = api ]; then
-    exec "$ROOT/scripts/bench/api.sh"
+if [ "$which" = api ] || [ "$which" = dashboard ]; then
+    exec "$ROOT/scripts/bench/$which.sh"
 fi
 WORK=$(mktemp -d /tmp/tasklens-bench.XXXXXX)
 chmod 755 "$WORK"
