@@ -28,6 +28,15 @@ mkdir -p "$PKG"
 rm -rf "$PKG.new" && mv "$tmp" "$PKG.new" && rm -rf "$PKG" && mv "$PKG.new" "$PKG"
 trap - EXIT
 chmod 755 "$PKG"
+total=0
 for f in tasklens_bg.wasm tasklens.js; do
     printf '    %-18s %8d bytes raw, %8d gzipped\n' "$f" "$(stat -c %s "$PKG/$f")" "$(stat -c %s "$PKG/$f.gz")" >&2
+    total=$((total + $(stat -c %s "$PKG/$f.gz")))
 done
+# The budget of issue #6: what a browser downloads to make a page interactive.
+BUDGET=400000
+printf '    %-18s %8d bytes gzipped (budget %d)\n' "wasm + JS" "$total" "$BUDGET" >&2
+if [ "$total" -gt "$BUDGET" ]; then
+    echo "the browser bundle is over its budget; see app/src/components/sync_hydrate.rs and app/src/api/mod.rs for what kept it small" >&2
+    exit 1
+fi

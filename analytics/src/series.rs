@@ -1,17 +1,19 @@
 //! Raw-data views behind the dashboard's charts: a duration histogram, equal-width time
-//! buckets (p50/p95, failures, CPU efficiency, memory), duration outliers and the workflow DAG
-//! in layers. Percentiles are type 7 ([`crate::statistics::quantiles`]), outliers are
-//! [`crate::anomaly::duration_outliers`], the critical path is [`crate::task::workflow_dag`]'s,
-//! so every chart agrees with the numbers on the cards.
+//! buckets (p50/p95, failures, CPU efficiency, memory), duration outliers, level shifts and the
+//! workflow DAG in layers. Percentiles are type 7 ([`crate::statistics::quantiles`]), outliers
+//! are [`crate::anomaly::duration_outliers`], level shifts [`crate::anomaly::pelt_mean_shifts`],
+//! the critical path is [`crate::task::workflow_dag`]'s, so every chart agrees with the numbers
+//! on the cards.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use types::{
-    DurationPoint, ExecutionStatus, GraphEdge, GraphNode, HistogramBin, MAX_OUTLIER_POINTS,
-    SeriesBucket, TaskSeries, WorkflowGraph,
+    ChangePoint, DurationPoint, ExecutionStatus, GraphEdge, GraphNode, HistogramBin,
+    MAX_OUTLIER_POINTS, SeriesBucket, TaskSeries, WorkflowGraph,
 };
 
+use crate::anomaly::{PeltOptions, pelt_mean_shifts, robust_sigma};
 use crate::dag::Dag;
 use crate::execution::Execution;
 use crate::statistics::quantiles;
@@ -142,6 +144,80 @@ pub fn time_buckets(execs: &[Execution], from_ms: i64, to_ms: i64) -> (i64, Vec<
     (width, buckets)
 }
 
+/// A new level must hold for this many buckets to be drawn: one or two slow buckets are
+/// outliers, not a new normal.
+pub const MIN_SHIFT_BUCKETS: usize = 3;
+/// Smallest change of the typical duration drawn as a level shift (the same 15 % a trend needs):
+/// smaller shifts can be real but are not worth a marker.
+pub const MIN_SHIFT_RATIO: f64 = 0.15;
+/// Penalty per level shift in units of `σ²·ln n`: 3, the modified BIC of Zhang & Siegmund
+/// (2007, *Biometrics* 63), instead of PELT's default BIC 2: with ~25 candidate positions on a
+/// week's 28 buckets, the best one beats `2 ln n` by chance in about one stable task in five.
+pub const SHIFT_PENALTY_LN_N: f64 = 3.0;
+
+/// Noise level of the bucket medians for the penalty: the larger of the robust
+/// [`robust_sigma`] and the plain standard deviation of the first differences over √2. On 30
+/// buckets the MAD behind the robust one is itself noisy (37 % efficiency) and, when low by
+/// chance, lets noise pass as shifts (seen on the demo's stable tasks); the few shifts we look
+/// for barely inflate the plain one (a shift δ adds δ²/(n−1) to the differences' variance).
+fn shift_noise(logs: &[f64]) -> f64 {
+    let diffs: Vec<f64> = logs.windows(2).map(|w| w[1] - w[0]).collect();
+    let plain = if diffs.len() < 2 {
+        0.0
+    } else {
+        let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
+        let var = diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (diffs.len() - 1) as f64;
+        (var / 2.0).sqrt()
+    };
+    robust_sigma(logs).max(plain)
+}
+
+/// Level shifts of the typical duration: PELT ([`crate::anomaly::pelt_mean_shifts`]) with a
+/// [`SHIFT_PENALTY_LN_N`] penalty (noise from [`shift_noise`]) on the log of each bucket's
+/// median, skipping buckets
+/// without completed runs. Logs because durations shift by factors (a doubling looks the same at
+/// 1 s and at 1 h); bucket medians because they ignore single slow runs and bound the work at
+/// [`MAX_BUCKETS`] values, whatever the number of executions. A segment's level is the median
+/// of its bucket medians, so one slow bucket that PELT puts in a short segment of its own does
+/// not make a level; shifts of the level below [`MIN_SHIFT_RATIO`] are dropped.
+pub fn duration_change_points(buckets: &[SeriesBucket]) -> Vec<ChangePoint> {
+    let points: Vec<(DateTime<Utc>, f64)> = buckets
+        .iter()
+        .filter_map(|b| Some((b.start, b.p50_ms.filter(|v| *v > 0.0)?)))
+        .collect();
+    let logs: Vec<f64> = points.iter().map(|p| p.1.ln()).collect();
+    let sigma = shift_noise(&logs);
+    let options = PeltOptions {
+        min_segment_length: MIN_SHIFT_BUCKETS,
+        penalty: Some(SHIFT_PENALTY_LN_N * sigma * sigma * (logs.len().max(1) as f64).ln()),
+    };
+    let Ok(seg) = pelt_mean_shifts(&logs, &options) else {
+        return Vec::new();
+    };
+    let mut bounds = vec![0];
+    bounds.extend_from_slice(&seg.change_points);
+    bounds.push(points.len());
+    let levels: Vec<f64> = bounds
+        .windows(2)
+        .filter_map(|w| {
+            let mut v: Vec<f64> = points.get(w[0]..w[1])?.iter().map(|p| p.1).collect();
+            Some(quantiles(&mut v, &[0.5])?[0])
+        })
+        .collect();
+    seg.change_points
+        .iter()
+        .zip(levels.windows(2))
+        .filter(|(_, l)| (l[1] / l[0] - 1.0).abs() >= MIN_SHIFT_RATIO)
+        .filter_map(|(&i, l)| {
+            Some(ChangePoint {
+                at: points.get(i)?.0,
+                before_ms: l[0],
+                after_ms: l[1],
+            })
+        })
+        .collect()
+}
+
 /// Median duration per task from `(task, duration ms)` samples (type 7, as everywhere).
 pub fn medians(samples: &[(String, f64)]) -> HashMap<String, f64> {
     let mut by_task: HashMap<&str, Vec<f64>> = HashMap::new();
@@ -259,6 +335,7 @@ pub fn task_series(
     outliers.truncate(MAX_OUTLIER_POINTS);
     TaskSeries {
         histogram: duration_histogram(&durations, HISTOGRAM_BINS),
+        change_points: duration_change_points(&buckets),
         buckets,
         bucket_ms,
         outliers,
@@ -323,6 +400,62 @@ mod tests {
         );
         assert_eq!(b[12].p50_ms, Some(50.0));
         assert_eq!(b[1].p50_ms, None);
+    }
+
+    /// Two runs an hour for 48 hours, ±2 % alternating noise around `level(hour)` ms.
+    fn hourly(level: impl Fn(i64) -> f64) -> Vec<Execution> {
+        (0..96)
+            .map(|i| {
+                let hour = i / 2;
+                let noise = if i % 3 == 0 { 1.02 } else { 0.98 };
+                exec(
+                    i * 1_800_000,
+                    level(hour) * noise,
+                    ExecutionStatus::Completed,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_step_change_in_duration_is_one_level_shift_at_the_step() {
+        let execs = hourly(|h| if h < 30 { 100.0 } else { 300.0 });
+        let s = task_series(&execs, WorkflowGraph::default(), Some(0), 48 * 3_600_000);
+        assert_eq!(s.bucket_ms, 3_600_000, "48 hourly buckets");
+        assert_eq!(s.change_points.len(), 1, "{:?}", s.change_points);
+        let c = &s.change_points[0];
+        assert_eq!(
+            c.at.timestamp_millis(),
+            30 * 3_600_000,
+            "the first slow hour"
+        );
+        // Each hour's median is the mean of its two runs: 100 (1.02 + 0.98) or 98 (0.98 + 0.98)
+        // × the level; numpy: np.median of those over the segment = 100 and 300.
+        assert!((c.before_ms - 100.0).abs() < 1e-9, "{c:?}");
+        assert!((c.after_ms - 300.0).abs() < 1e-9, "{c:?}");
+    }
+
+    #[test]
+    fn a_steady_task_and_a_single_slow_hour_have_no_level_shift() {
+        let steady = hourly(|_| 100.0);
+        let s = task_series(&steady, WorkflowGraph::default(), Some(0), 48 * 3_600_000);
+        assert_eq!(s.change_points, []);
+        // One slow hour is an outlier: its segment (three buckets at least) keeps the old median.
+        let spike = hourly(|h| if h == 20 { 900.0 } else { 100.0 });
+        let s = task_series(&spike, WorkflowGraph::default(), Some(0), 48 * 3_600_000);
+        assert_eq!(s.change_points, []);
+    }
+
+    #[test]
+    fn shifts_smaller_than_the_minimum_ratio_are_not_drawn() {
+        let execs = hourly(|h| if h < 24 { 100.0 } else { 110.0 });
+        let s = task_series(&execs, WorkflowGraph::default(), Some(0), 48 * 3_600_000);
+        assert_eq!(
+            s.change_points,
+            [],
+            "a 10 % shift stays below the 15 % marker threshold"
+        );
+        assert!(duration_change_points(&[]).is_empty());
     }
 
     #[test]

@@ -9,6 +9,8 @@ pub mod pages;
 
 pub use error::AppError;
 
+use components::SyncHydrate;
+
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
@@ -59,15 +61,21 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::NotFound>
                     // Async SSR: the first response holds the complete page, readable without wasm
                     // or JavaScript (shared links, embeds, crawlers).
-                    <Route path=StaticSegment("") view=pages::OverviewPage ssr=SsrMode::Async />
+                    // Each page is wrapped in `SyncHydrate`: the router type-erases route views,
+                    // which would otherwise compile an unused async hydration of every page.
+                    <Route
+                        path=StaticSegment("")
+                        view=|| SyncHydrate(pages::OverviewPage())
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=path!("/tasks/:task")
-                        view=pages::TaskDashboardPage
+                        view=|| SyncHydrate(pages::TaskDashboardPage())
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=path!("/embed/tasks/:task/:panel")
-                        view=pages::EmbedPanelPage
+                        view=|| SyncHydrate(pages::EmbedPanelPage())
                         ssr=SsrMode::Async
                     />
                 </Routes>

@@ -93,6 +93,80 @@ test('the history filters by status and pages with a cursor, newest first', asyn
   await expect(details).toHaveAttribute('open', '');
 });
 
+test('the history sorts by duration and start time from the URL and pages without repeats', async ({ page, browser }) => {
+  const dash = new DashboardPage(page);
+  await dash.open(TASK);
+  await dash.waitForHydration();
+  await expect(dash.sortBy('newest')).toHaveAttribute('aria-current', 'page');
+  const newest = await dash.historyStarts();
+
+  // The links update with the URL; the rows once the new page has loaded.
+  await dash.sortBy('longest').click();
+  await expect(page).toHaveURL(/\?sort=longest$/);
+  await expect(dash.sortBy('longest')).toHaveAttribute('aria-current', 'page');
+  await expect.poll(() => dash.historyStarts()).not.toEqual(newest);
+  const first = await dash.historyDurations();
+  expect(first).toHaveLength(20);
+  expect([...first].sort((a, b) => b - a)).toEqual(first);
+  const firstStarts = await dash.historyStarts();
+
+  await dash.olderPage.click();
+  await expect(page).toHaveURL(/\?sort=longest&cursor=/);
+  await expect(dash.newestPage).toBeVisible();
+  const second = await dash.historyDurations();
+  expect(Math.max(...second)).toBeLessThanOrEqual(Math.min(...first));
+  const secondStarts = await dash.historyStarts();
+  expect(secondStarts.filter((s) => firstStarts.includes(s))).toEqual([]);
+
+  // Another order starts from its first page; the filter and window stay.
+  await dash.statusFilter('completed').click();
+  await expect(page).toHaveURL(/\?status=completed&sort=longest$/);
+  await dash.sortBy('oldest').click();
+  await expect(page).toHaveURL(/\?status=completed&sort=oldest$/);
+  const ascending = async () => {
+    const starts = await dash.historyStarts();
+    return starts.length === 20 && [...starts].sort().join() === starts.join();
+  };
+  await expect.poll(ascending).toBe(true);
+  const oldest = await dash.historyStarts();
+
+  // The same view from a pasted link, before any script runs.
+  const fresh = await browser.newContext({ javaScriptEnabled: false });
+  const again = new DashboardPage(await fresh.newPage());
+  await again.page.goto(page.url());
+  expect(await again.historyStarts()).toEqual(oldest);
+  await fresh.close();
+});
+
+test('the history holds only runs of the chosen window', async ({ page }) => {
+  const dash = new DashboardPage(page);
+  await dash.open(TASK, '?range=24h&sort=oldest');
+  const starts = await dash.historyStarts();
+  expect(starts.length).toBeGreaterThan(0);
+  const dayAgo = Date.now() - 24 * 3_600_000 - 60_000;
+  for (const s of starts) {
+    expect(Date.parse(s.replace(' ', 'T') + 'Z'), s).toBeGreaterThanOrEqual(dayAgo);
+  }
+});
+
+test('the duration chart marks level shifts with dashed lines and a legend entry', async ({ page, request }) => {
+  // The demo makes every transform shard 40 % slower over the week; PELT finds that as a level
+  // shift in some of them (which ones depends on where the week's buckets fall).
+  let shifted = '';
+  for (let i = 0; i < 12 && !shifted; i++) {
+    const key = `etl_orders.transform_shard_${String(i).padStart(2, '0')}`;
+    const html = await (await request.get(`/embed/tasks/${encodeURIComponent(key)}/timeline`)).text();
+    if (html.includes('level shifts (')) shifted = key;
+  }
+  expect(shifted, 'a degrading shard with a level shift').not.toBe('');
+  const dash = new DashboardPage(page);
+  await dash.open(shifted);
+  const timeline = dash.chart('timeline');
+  await expect(timeline.locator('text', { hasText: /level shifts \(\d+\)/ })).toBeVisible();
+  // A dashed line is drawn as short strokes in the marker colour (Okabe-Ito reddish purple).
+  expect(await timeline.locator('[stroke="#CC79A7"]').count()).toBeGreaterThan(10);
+});
+
 test('the task selector finds another task and opens its dashboard', async ({ page }) => {
   const dash = new DashboardPage(page);
   await dash.open(TASK);
@@ -109,13 +183,15 @@ test('the overview links each task to its dashboard', async ({ page }) => {
   await page.getByRole('link', { name: 'etl.extract', exact: true }).click();
   await expect(page).toHaveURL(/\/tasks\/etl\.extract$/);
   const dash = new DashboardPage(page);
-  // The fixture's runs are from January: none in the default week, all four in `all`.
+  // The fixture's runs are from January: none in the default week, all four in `all`; the
+  // history follows the window like the cards.
   await expect(dash.executions).toHaveText('0');
   await expect(page.getByTestId('panel-distribution')).toContainText('No execution ran in this window.');
-  await expect(dash.historyRows).toHaveCount(4);
+  await expect(page.getByTestId('history-empty')).toBeVisible();
   await dash.range('all').click();
   await expect(dash.executions).toHaveText('4');
   await expect(dash.chart('distribution')).toBeVisible();
+  await expect(dash.historyRows).toHaveCount(4);
 });
 
 test('a hostile task name renders as text everywhere and runs nothing', async ({ page }) => {
@@ -147,9 +223,18 @@ test('screenshots of the dashboard at desktop and phone width', async ({ browser
     await dash.open(TASK);
     await dash.waitForHydration();
     await expect(dash.chart('dependencies')).toBeVisible();
-    // Nothing but the charts' own scroll boxes may be wider than the screen.
+    // Neither the page nor any chart scrolls sideways: charts scale to their box.
     const overflow = await dash.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
+    const wideCharts = await dash.page.evaluate(() =>
+      [...document.querySelectorAll('figure.chart')]
+        .filter((f) => f.scrollWidth > f.clientWidth)
+        .map((f) => f.getAttribute('aria-label')),
+    );
+    expect(wideCharts, `${name}: charts wider than their box`).toEqual([]);
+    // The drawing that fits: narrow on the phone, wide on the desktop.
+    const drawn = width < 640 ? 'narrow' : 'wide';
+    await expect(dash.chart('timeline').locator('xpath=..')).toHaveClass(`chart-${drawn}`);
     await dash.page.screenshot({ path: `../docs/screenshots/${name}.png`, fullPage: true });
     await context.close();
   }

@@ -108,7 +108,9 @@ async fn rankings_order_tasks_by_postgres_computed_values(pool: PgPool) {
         keys(&r["items"], "taskId"),
         ["wf.b", "wf.c", "wf.a", "wf.d"]
     );
-    assert_eq!(r["items"][0]["value"].as_f64(), Some(29_500.0));
+    // Read from the rollups' DDSketch: within its 1 % of percentile_cont.
+    let p95 = r["items"][0]["value"].as_f64().unwrap();
+    assert!((p95 - 29_500.0).abs() <= 0.01 * 29_500.0, "{p95}");
     // Cost with no allocation recorded: 1 core × hours × $0.048; b ran 50 s in all.
     let (_, r) = get(
         &app,

@@ -1,7 +1,7 @@
 //! Paginated lists: tasks, and a task's executions.
 
-use chrono::{DateTime, Utc};
-use types::{ExecutionStatus, ExecutionSummary, Page, TaskSummary};
+use db::pages::{ExecutionAfter, ExecutionFilter, ExecutionOrder};
+use types::{ExecutionSort, ExecutionStatus, ExecutionSummary, Page, TaskSummary, TimeWindow};
 
 use crate::{ServiceError, Services};
 
@@ -75,37 +75,97 @@ fn parse_status(raw: &str) -> Result<ExecutionStatus, ServiceError> {
     })
 }
 
-fn execution_cursor(start: DateTime<Utc>, id: uuid::Uuid) -> String {
-    db::pages::encode_cursor(&format!("{}|{id}", start.timestamp_micros()))
+/// A history request: which executions (status, window), in which order, which page.
+#[derive(Debug, Clone, Default)]
+pub struct ExecutionsQuery {
+    /// `completed`, `failed`, ... (all when `None`).
+    pub status: Option<String>,
+    /// `newest` (default), `oldest`, `longest` or `shortest`.
+    pub sort: Option<String>,
+    pub limit: Option<i64>,
+    /// `nextCursor` of the previous page (of the same sort).
+    pub cursor: Option<String>,
+    /// Only executions that started in this window; `None` for all of them.
+    pub window: Option<TimeWindow>,
 }
 
-fn parse_execution_cursor(c: &str) -> Result<(DateTime<Utc>, uuid::Uuid), ServiceError> {
+fn parse_sort(raw: Option<&str>) -> Result<ExecutionSort, ServiceError> {
+    raw.map_or(Ok(ExecutionSort::default()), |r| {
+        ExecutionSort::parse(r).ok_or_else(|| {
+            ServiceError::invalid("sort", "must be one of newest, oldest, longest, shortest")
+        })
+    })
+}
+
+fn order_of(sort: ExecutionSort) -> ExecutionOrder {
+    match sort {
+        ExecutionSort::Newest => ExecutionOrder::NewestFirst,
+        ExecutionSort::Oldest => ExecutionOrder::OldestFirst,
+        ExecutionSort::Longest => ExecutionOrder::LongestFirst,
+        ExecutionSort::Shortest => ExecutionOrder::ShortestFirst,
+    }
+}
+
+/// `sort|key|id`, hex-encoded: the sort is inside, so a cursor cannot silently continue a
+/// different order (where its key would mean something else and rows would be skipped).
+fn execution_cursor(sort: ExecutionSort, key: i64, id: uuid::Uuid) -> String {
+    db::pages::encode_cursor(&format!("{}|{key}|{id}", sort.as_str()))
+}
+
+fn parse_execution_cursor(c: &str, sort: ExecutionSort) -> Result<ExecutionAfter, ServiceError> {
     let raw = db::pages::decode_cursor(c).ok_or_else(bad_cursor)?;
-    let (micros, id) = raw.split_once('|').ok_or_else(bad_cursor)?;
-    let micros: i64 = micros.parse().map_err(|_| bad_cursor())?;
-    let start = DateTime::<Utc>::from_timestamp_micros(micros).ok_or_else(bad_cursor)?;
-    Ok((start, id.parse().map_err(|_| bad_cursor())?))
+    let mut parts = raw.splitn(3, '|');
+    let (Some(cursor_sort), Some(key), Some(id)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad_cursor());
+    };
+    if cursor_sort != sort.as_str() {
+        return Err(ServiceError::invalid(
+            "cursor",
+            format!(
+                "belongs to sort={cursor_sort}, not sort={}; start again without a cursor",
+                sort.as_str()
+            ),
+        ));
+    }
+    let key: i64 = key.parse().map_err(|_| bad_cursor())?;
+    // A start-time key must be a representable time, or the page would silently restart.
+    let by_time = matches!(sort, ExecutionSort::Newest | ExecutionSort::Oldest);
+    if by_time && chrono::DateTime::<chrono::Utc>::from_timestamp_micros(key).is_none() {
+        return Err(bad_cursor());
+    }
+    Ok((key, id.parse().map_err(|_| bad_cursor())?))
 }
 
+/// One page of a task's execution history, filtered, ordered and paged by keyset.
 pub async fn task_executions(
     s: &Services,
     key: &str,
-    status: Option<&str>,
-    raw_limit: Option<i64>,
-    cursor: Option<&str>,
+    q: &ExecutionsQuery,
 ) -> Result<Page<ExecutionSummary>, ServiceError> {
-    let n = limit(raw_limit, EXECUTIONS_DEFAULT_LIMIT, EXECUTIONS_MAX_LIMIT)?;
-    let status = status.map(parse_status).transpose()?;
-    let after = cursor.map(parse_execution_cursor).transpose()?;
+    let n = limit(q.limit, EXECUTIONS_DEFAULT_LIMIT, EXECUTIONS_MAX_LIMIT)?;
+    let status = q.status.as_deref().map(parse_status).transpose()?;
+    let sort = parse_sort(q.sort.as_deref())?;
+    let after = q
+        .cursor
+        .as_deref()
+        .map(|c| parse_execution_cursor(c, sort))
+        .transpose()?;
     let task = db::executions::find_task(&s.pool, key)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("task {key:?}")))?;
+    let filter = ExecutionFilter {
+        status: status.map(|s| s.as_str()),
+        from: q.window.and_then(|w| w.from),
+        to: q.window.map(|w| w.to),
+    };
+    let order = order_of(sort);
     let mut rows =
-        db::pages::executions_page(&s.pool, task.id, status.map(|s| s.as_str()), after, n + 1)
-            .await?;
+        db::pages::executions_page(&s.pool, task.id, &filter, order, after, n + 1).await?;
     let next_cursor = if rows.len() as i64 > n {
         rows.truncate(n as usize);
-        rows.last().map(|r| execution_cursor(r.start_time, r.id))
+        rows.last()
+            .map(|r| execution_cursor(sort, order.key_of(r), r.id))
     } else {
         None
     };
@@ -131,4 +191,37 @@ pub async fn task_executions(
 
 fn serde_deserialize<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Option<T> {
     T::deserialize(v).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn execution_cursors_round_trip_and_refuse_another_sort() {
+        let id = uuid::Uuid::nil();
+        let c = execution_cursor(ExecutionSort::Longest, 4_000, id);
+        assert_eq!(
+            parse_execution_cursor(&c, ExecutionSort::Longest).ok(),
+            Some((4_000, id))
+        );
+        for other in [ExecutionSort::Newest, ExecutionSort::Shortest] {
+            assert!(
+                matches!(parse_execution_cursor(&c, other), Err(ServiceError::Invalid { param, .. }) if param == "cursor")
+            );
+        }
+        let garbage = db::pages::encode_cursor("newest|x|y");
+        assert!(parse_execution_cursor(&garbage, ExecutionSort::Newest).is_err());
+        let beyond_time = execution_cursor(ExecutionSort::Newest, i64::MAX, id);
+        assert!(parse_execution_cursor(&beyond_time, ExecutionSort::Newest).is_err());
+    }
+
+    #[test]
+    fn unknown_sorts_are_refused_naming_the_parameter() {
+        assert_eq!(parse_sort(None).ok(), Some(ExecutionSort::Newest));
+        assert_eq!(parse_sort(Some("oldest")).ok(), Some(ExecutionSort::Oldest));
+        assert!(
+            matches!(parse_sort(Some("slowest")), Err(ServiceError::Invalid { param, .. }) if param == "sort")
+        );
+    }
 }

@@ -1,26 +1,47 @@
-//! The dashboard's one question: everything `/tasks/{key}` shows over a window, loaded once
-//! (the task's workflow executions serve both the metrics and the charts) so a page costs one
-//! database round and one analysis pass.
+//! The dashboard's one question: everything `/tasks/{key}` shows over a window, loaded in one
+//! database round and computed in one analysis pass. Up to [`DASHBOARD_RECORDS`] executions in
+//! the window, everything is computed from the executions themselves; above, the cards, the
+//! duration distribution and the time buckets come from the hourly rollups (so a page costs the
+//! same at 100,000 executions as at 5,000), outliers from one indexed query with cut-offs read
+//! from the rollups, and error signatures from the latest [`DASHBOARD_RECORDS`] executions.
 
 use std::collections::HashMap;
 
+use analytics::execution::Execution;
 use analytics::failures::{FailureOptions, error_patterns};
-use analytics::task::{Edge, TaskInfo};
-use types::{ErrorSignature, TaskDashboard, TimeWindow};
+use analytics::rollup::{
+    Rollup, bucketed_trend, outlier_cutoffs, series_buckets, sketch_histogram,
+};
+use analytics::series::{
+    HISTOGRAM_BINS, MAX_BUCKETS, bucket_width_ms, duration_change_points, layered_graph, medians,
+};
+use analytics::task::TaskInfo;
+use types::{
+    DurationPoint, ErrorSignature, MAX_OUTLIER_POINTS, TaskDashboard, TaskSeries, TimeWindow,
+};
 
+use crate::tasks::{compute, edges_of, parse_plain};
 use crate::{ServiceError, Services};
 
 /// Completed runs per workflow task whose median weighs the DAG (see `db::samples`).
 pub const DAG_SAMPLE_PER_TASK: i64 = 500;
+/// Executions read one by one: the whole window below this, the latest this many above.
+pub const DASHBOARD_RECORDS: i64 = 5_000;
 
-fn plain<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
-    T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(s))
-        .unwrap_or_default()
+const HOUR_MS: i64 = 3_600_000;
+
+/// What the rollup path adds to the records.
+struct Rollups {
+    hours: Vec<(i64, Rollup)>,
+    edges: Vec<Execution>,
+    totals: Rollup,
+    trend_points: Vec<(f64, f64)>,
+    outliers: Vec<DurationPoint>,
 }
 
 /// The cards' parts of TaskPerformanceMetrics (statistics, cost, error signatures: the same
-/// analytics functions, so the numbers equal the REST API's) plus the duration distribution, per-bucket series and the layered
-/// workflow DAG of a task over a window.
+/// analytics functions as the REST API) plus the duration distribution, per-bucket series and
+/// the layered workflow DAG of a task over a window.
 pub async fn task_dashboard(
     s: &Services,
     key: &str,
@@ -29,10 +50,15 @@ pub async fn task_dashboard(
     let task = db::executions::find_task(&s.pool, key)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("task {key:?}")))?;
-    // Only the task's own executions: the workflow's other tasks contribute a bounded sample
-    // each (their median weighs the DAG), so the page costs O(own executions), not O(workflow).
+    // The workflow's other tasks contribute a bounded sample each (their median weighs the
+    // DAG), so the page costs O(own executions), not O(workflow).
+    let limit = if s.read_raw {
+        db::executions::MAX_TASK_RECORDS
+    } else {
+        DASHBOARD_RECORDS
+    };
     let (own, edges, names, samples) = tokio::try_join!(
-        db::executions::task_executions(&s.pool, &task, &window),
+        db::executions::latest_task_executions(&s.pool, &task, &window, limit),
         db::executions::workflow_edges(&s.pool, task.workflow_id),
         db::executions::workflow_task_names(&s.pool, task.workflow_id),
         db::samples::recent_completed_durations(
@@ -42,26 +68,24 @@ pub async fn task_dashboard(
             DAG_SAMPLE_PER_TASK
         ),
     )?;
-    let edges: Vec<Edge> = edges
-        .into_iter()
-        .map(|e| Edge {
-            upstream: e.upstream_key,
-            downstream: e.downstream_key,
-            dependency_type: plain(&e.dependency_type),
-            optional: e.optional.unwrap_or(false),
-        })
-        .collect();
-    let names: HashMap<String, String> = names.into_iter().collect();
+    let rollups = if (own.len() as i64) < DASHBOARD_RECORDS || s.read_raw {
+        None
+    } else {
+        Some(load_rollups(s, task.id, &window).await?)
+    };
+    let (edges, names) = (
+        edges_of(edges),
+        names.into_iter().collect::<HashMap<_, _>>(),
+    );
     let info = TaskInfo {
         task_id: task.task_key.clone(),
         task_name: task.task_name.clone(),
-        task_type: plain(&task.task_type),
+        task_type: parse_plain(&task.task_type),
     };
     let cost = s.cost.clone();
     let workflow_id = task.workflow_key.clone();
-    tokio::task::spawn_blocking(move || {
-        let graph =
-            analytics::series::layered_graph(&edges, &names, &analytics::series::medians(&samples));
+    compute(move || {
+        let graph = layered_graph(&edges, &names, &medians(&samples));
         // Only what the dashboard shows: the full TaskPerformanceMetrics also analyses every
         // workflow run (waits, cascades), which costs more than everything else here.
         let errors = error_patterns(&own, &FailureOptions::default())
@@ -73,14 +97,36 @@ pub async fn task_dashboard(
                 correlated_factors: e.correlated_factors,
             })
             .collect();
-        let stats = analytics::statistics::execution_statistics(&own).stats;
-        let cost = analytics::task::cost_analysis(&own, &cost);
-        let series = analytics::series::task_series(
-            &own,
-            graph,
+        let (from_ms, to_ms) = (
             window.from.map(|f| f.timestamp_millis()),
             window.to.timestamp_millis(),
         );
+        let (stats, cost, series) = match rollups {
+            None => (
+                analytics::statistics::execution_statistics(&own).stats,
+                analytics::task::cost_analysis(&own, &cost),
+                analytics::series::task_series(&own, graph, from_ms, to_ms),
+            ),
+            Some(r) => {
+                let stats = r.totals.statistics(bucketed_trend(r.trend_points));
+                let from = from_ms
+                    .or_else(|| r.hours.first().map(|h| h.0))
+                    .unwrap_or(to_ms - HOUR_MS);
+                // Whole hours, so that every hourly rollup falls in one bucket.
+                let width =
+                    (bucket_width_ms(to_ms - from, MAX_BUCKETS) + HOUR_MS - 1) / HOUR_MS * HOUR_MS;
+                let buckets = series_buckets(&r.hours, &r.edges, from, to_ms, width);
+                let series = TaskSeries {
+                    histogram: sketch_histogram(&r.totals.sketch, HISTOGRAM_BINS),
+                    change_points: duration_change_points(&buckets),
+                    buckets,
+                    bucket_ms: width,
+                    outliers: r.outliers,
+                    graph,
+                };
+                (stats, r.totals.cost(&cost), series)
+            }
+        };
         TaskDashboard {
             window,
             task_id: info.task_id,
@@ -93,8 +139,43 @@ pub async fn task_dashboard(
         }
     })
     .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "dashboard analysis failed");
-        ServiceError::Analysis
+}
+
+async fn load_rollups(
+    s: &Services,
+    task_id: uuid::Uuid,
+    window: &TimeWindow,
+) -> Result<Rollups, ServiceError> {
+    let ((hours, edges), trend_points) = tokio::try_join!(
+        db::rollups::task_hours(&s.pool, task_id, window),
+        db::rollups::trend_points(&s.pool, task_id, window),
+    )?;
+    let mut totals = Rollup::of(&edges);
+    for (_, h) in &hours {
+        totals.merge(h);
+    }
+    let outliers = match outlier_cutoffs(&totals.completed_sketch) {
+        None => Vec::new(),
+        Some(cutoffs) => db::rollups::duration_extremes(
+            &s.pool,
+            task_id,
+            window,
+            cutoffs,
+            MAX_OUTLIER_POINTS as i64,
+        )
+        .await?
+        .into_iter()
+        .map(|(start_time, duration_ms)| DurationPoint {
+            start_time,
+            duration_ms,
+        })
+        .collect(),
+    };
+    Ok(Rollups {
+        hours,
+        edges,
+        totals,
+        trend_points,
+        outliers,
     })
 }

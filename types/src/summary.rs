@@ -47,6 +47,41 @@ pub struct ExecutionSummary {
     pub retry_reason: Option<String>,
 }
 
+/// Orders of a task's execution history (`sort=`). Each is a keyset order with the row id as
+/// the tie-break, so cursor pages neither skip nor repeat rows; runs without a duration (still
+/// running) come last in both duration orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExecutionSort {
+    /// Latest start time first (the default).
+    #[default]
+    Newest,
+    /// Earliest start time first.
+    Oldest,
+    /// Longest duration first.
+    Longest,
+    /// Shortest duration first.
+    Shortest,
+}
+
+impl ExecutionSort {
+    pub const ALL: [ExecutionSort; 4] = [Self::Newest, Self::Oldest, Self::Longest, Self::Shortest];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Newest => "newest",
+            Self::Oldest => "oldest",
+            Self::Longest => "longest",
+            Self::Shortest => "shortest",
+        }
+    }
+
+    /// `None` for anything but the four spellings of [`ExecutionSort::as_str`].
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
 /// A page of a list; `nextCursor` fetches the next one (absent on the last page).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,6 +132,9 @@ pub struct TaskSeries {
     pub bucket_ms: i64,
     /// Unusually slow or fast completed runs (at most [`MAX_OUTLIER_POINTS`]).
     pub outliers: Vec<DurationPoint>,
+    /// Level shifts of the typical (median) duration, oldest first.
+    #[serde(default)]
+    pub change_points: Vec<ChangePoint>,
     pub graph: WorkflowGraph,
 }
 
@@ -131,6 +169,16 @@ pub struct SeriesBucket {
 pub struct DurationPoint {
     pub start_time: DateTime<Utc>,
     pub duration_ms: f64,
+}
+
+/// A level shift in a task's duration: from `at` on, the typical (median) run takes `after_ms`
+/// instead of `before_ms`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePoint {
+    pub at: DateTime<Utc>,
+    pub before_ms: f64,
+    pub after_ms: f64,
 }
 
 /// The workflow's DAG, layered left to right (a task's layer is its longest upstream chain).

@@ -6,7 +6,7 @@ use types::TaskDashboard;
 use crate::AppError;
 
 /// `range` is a preset (`1h` … `all`, default `7d`), or `from`/`to` are RFC 3339 times.
-#[server(name = TaskDashboardFn, prefix = "/api", endpoint = "task_dashboard")]
+#[server(name = TaskDashboardFn, prefix = "/api", endpoint = "task_dashboard", output = crate::api::Json)]
 pub async fn task_dashboard(
     task: String,
     range: Option<String>,

@@ -1,4 +1,4 @@
-//! One page of a task's execution history, newest first.
+//! One page of a task's execution history in the dashboard's window, order and filter.
 
 use leptos::prelude::*;
 use types::{ExecutionSummary, Page};
@@ -8,21 +8,33 @@ use crate::AppError;
 /// Rows per history page: one screen on a laptop.
 pub const HISTORY_PAGE_SIZE: i64 = 20;
 
-/// `cursor` is the `nextCursor` of the previous page; `status` filters (`failed`, ...).
-#[server(name = TaskExecutionsFn, prefix = "/api", endpoint = "task_executions")]
+/// `status` filters (`failed`, ...), `sort` orders (`newest` default, `oldest`, `longest`,
+/// `shortest`), `cursor` is the previous page's `nextCursor`; `range` or `from`/`to` is the
+/// page's window, as for the dashboard.
+#[server(name = TaskExecutionsFn, prefix = "/api", endpoint = "task_executions", output = crate::api::Json)]
 pub async fn task_executions(
     task: String,
     status: Option<String>,
+    sort: Option<String>,
     cursor: Option<String>,
+    range: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 ) -> Result<Page<ExecutionSummary>, AppError> {
     let ctx = crate::ssr::context()?;
-    let page = service::task_executions(
-        &ctx.services,
-        &task,
-        status.as_deref(),
-        Some(HISTORY_PAGE_SIZE),
-        cursor.as_deref(),
-    )
-    .await?;
-    Ok(page)
+    let params = service::WindowParams {
+        time_range: range,
+        from,
+        to,
+    };
+    let window =
+        service::resolve_window(&params, types::TimeRangePreset::Week, chrono::Utc::now())?;
+    let query = service::ExecutionsQuery {
+        status,
+        sort,
+        limit: Some(HISTORY_PAGE_SIZE),
+        cursor,
+        window: Some(window),
+    };
+    Ok(service::task_executions(&ctx.services, &task, &query).await?)
 }

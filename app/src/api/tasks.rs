@@ -9,7 +9,7 @@ pub const MAX_SEARCH_LEN: usize = 255;
 pub const TASK_LIST_LIMIT: i64 = 200;
 
 /// Tasks with their execution counts, busiest first, optionally filtered by key or name.
-#[server(name = ListTasks, prefix = "/api", endpoint = "list_tasks")]
+#[server(name = ListTasks, prefix = "/api", endpoint = "list_tasks", output = crate::api::Json)]
 pub async fn list_tasks(search: Option<String>) -> Result<Vec<TaskSummary>, AppError> {
     if search
         .as_ref()

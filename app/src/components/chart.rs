@@ -3,6 +3,11 @@
 //! ASCII/Latin-1 subset of DejaVu Sans (17 KB, licence in `app/assets/`), registered once; in the
 //! browser plotters measures text with the canvas API instead, so the font stays out of the
 //! wasm. plotters escapes all text it writes into the SVG.
+//!
+//! Every chart is drawn at two widths ([`Canvas::WIDE`], [`Canvas::NARROW`]) and scales to its
+//! box (`viewBox`, `width: 100%`); a container query shows the one that fits. One drawing
+//! shrunk from 960 to a phone's 350 px would leave 6 px text; the narrow one keeps about 13 px,
+//! with fewer ticks and shorter labels, and nothing scrolls sideways.
 
 use leptos::prelude::*;
 use plotters::prelude::*;
@@ -38,6 +43,65 @@ pub(crate) fn ensure_font() {}
 #[error("chart could not be drawn: {0}")]
 pub struct ChartError(String);
 
+/// The drawing width of a chart (SVG user units) and what fits in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Canvas {
+    pub width: u32,
+    pub narrow: bool,
+}
+
+impl Canvas {
+    /// Desktop and wide embeds: shown at up to 960 px, 1:1.
+    pub const WIDE: Canvas = Canvas {
+        width: 960,
+        narrow: false,
+    };
+    /// Phones and narrow embeds (boxes under 640 px, see `style/main.css`).
+    pub const NARROW: Canvas = Canvas {
+        width: 440,
+        narrow: true,
+    };
+
+    /// Tick labels on a time axis: about one per 110 units.
+    pub fn x_labels(self) -> usize {
+        if self.narrow { 4 } else { 8 }
+    }
+
+    /// Font size of axis labels, legends and notes: a quarter larger on the narrow canvas, which
+    /// is shown smaller.
+    pub fn font(self, size: u32) -> u32 {
+        if self.narrow { size * 5 / 4 } else { size }
+    }
+
+    /// Height of an x axis area (ticks and description), grown with [`Canvas::font`].
+    pub fn x_area(self, size: u32) -> u32 {
+        if self.narrow { size + 10 } else { size }
+    }
+
+    /// Characters of a label written across the plot, `wide` on the wide canvas.
+    pub fn label_chars(self, wide: usize) -> usize {
+        if self.narrow { wide / 2 } else { wide }
+    }
+}
+
+/// A chart drawn at both widths.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartSvgs {
+    pub wide: String,
+    pub narrow: String,
+}
+
+/// Draws `draw` at both widths; `Ok(None)` when there is nothing to draw.
+pub fn both(
+    draw: impl Fn(Canvas) -> Result<Option<String>, ChartError>,
+) -> Result<Option<ChartSvgs>, ChartError> {
+    let Some(wide) = draw(Canvas::WIDE)? else {
+        return Ok(None);
+    };
+    let narrow = draw(Canvas::NARROW)?.unwrap_or_default();
+    Ok(Some(ChartSvgs { wide, narrow }))
+}
+
 pub(crate) fn chart_err<E: std::fmt::Debug>(e: E) -> ChartError {
     ChartError(format!("{e:?}"))
 }
@@ -55,7 +119,10 @@ pub(crate) fn shorten(label: &str, max: usize) -> String {
 /// busiest on top, each labelled above its bar with the task key and count (labels inside the
 /// plot stay readable on narrow screens, where an axis label column would not fit).
 /// Returns `None` when no task has executions.
-pub fn execution_counts_svg(tasks: &[TaskSummary]) -> Result<Option<String>, ChartError> {
+pub fn execution_counts_svg(
+    tasks: &[TaskSummary],
+    canvas: Canvas,
+) -> Result<Option<String>, ChartError> {
     ensure_font();
     let mut top: Vec<&TaskSummary> = tasks.iter().filter(|t| t.total_executions > 0).collect();
     top.sort_by_key(|t| std::cmp::Reverse(t.total_executions));
@@ -64,7 +131,7 @@ pub fn execution_counts_svg(tasks: &[TaskSummary]) -> Result<Option<String>, Cha
         return Ok(None);
     }
     let n = top.len();
-    let (width, height) = (960u32, 84 + 46 * n as u32);
+    let (width, height) = (canvas.width, 84 + 46 * n as u32);
     // f64 × f64 like every chart: each coordinate type pair adds its own copy of plotters'
     // mesh code to the wasm.
     let max = top.iter().map(|t| t.total_executions).max().unwrap_or(1) as f64;
@@ -75,7 +142,7 @@ pub fn execution_counts_svg(tasks: &[TaskSummary]) -> Result<Option<String>, Cha
         let mut chart = ChartBuilder::on(&root)
             .caption("Executions per task (top 10)", (FONT, 24))
             .margin(12)
-            .x_label_area_size(40)
+            .x_label_area_size(canvas.x_area(40))
             .y_label_area_size(0)
             .build_cartesian_2d(0f64..max * 1.1 + 1.0, 0f64..n as f64)
             .map_err(chart_err)?;
@@ -84,18 +151,18 @@ pub fn execution_counts_svg(tasks: &[TaskSummary]) -> Result<Option<String>, Cha
             .disable_y_mesh()
             .disable_y_axis()
             .x_desc("executions (count)")
-            .x_labels(8)
+            .x_labels(canvas.x_labels())
             .x_label_formatter(&|v| format!("{v:.0}"))
             .light_line_style(WHITE)
-            .label_style((FONT, 18))
+            .label_style((FONT, canvas.font(18)))
             .draw()
             .map_err(chart_err)?;
-        let label = TextStyle::from((FONT, 18).into_font()).color(&BLACK).pos(
-            plotters::style::text_anchor::Pos::new(
+        let label = TextStyle::from((FONT, canvas.font(18)).into_font())
+            .color(&BLACK)
+            .pos(plotters::style::text_anchor::Pos::new(
                 plotters::style::text_anchor::HPos::Left,
                 plotters::style::text_anchor::VPos::Center,
-            ),
-        );
+            ));
         for (i, t) in top.iter().enumerate() {
             // Row 0 is at the bottom of the plot: the busiest task takes the top row.
             let y = (n - 1 - i) as f64;
@@ -107,7 +174,11 @@ pub fn execution_counts_svg(tasks: &[TaskSummary]) -> Result<Option<String>, Cha
                 .map_err(chart_err)?;
             chart
                 .draw_series(std::iter::once(Text::new(
-                    format!("{} · {}", shorten(&t.task_id, 60), t.total_executions),
+                    format!(
+                        "{} · {}",
+                        shorten(&t.task_id, canvas.label_chars(60)),
+                        t.total_executions
+                    ),
                     (0.0, y + 0.74),
                     label.clone(),
                 )))
@@ -118,14 +189,20 @@ pub fn execution_counts_svg(tasks: &[TaskSummary]) -> Result<Option<String>, Cha
     Ok(Some(svg))
 }
 
-/// Shows an SVG produced by this module. Safe to inject: plotters escapes every text node.
+/// Shows a chart drawn by this module at both widths (CSS shows one). Safe to inject: plotters
+/// escapes every text node, and the hand-drawn DAG escapes its labels.
 #[component]
 pub fn SvgChart(
     /// Accessible name of the figure.
     title: String,
-    svg: String,
+    svg: ChartSvgs,
 ) -> impl IntoView {
-    view! { <figure class="chart" role="img" aria-label=title inner_html=svg></figure> }
+    view! {
+        <figure class="chart" role="img" aria-label=title>
+            <div class="chart-wide" inner_html=svg.wide></div>
+            <div class="chart-narrow" inner_html=svg.narrow></div>
+        </figure>
+    }
 }
 
 #[cfg(test)]
@@ -147,9 +224,12 @@ mod tests {
 
     #[test]
     fn chart_draws_one_bar_per_task_with_executions_and_labels_them() {
-        let svg = execution_counts_svg(&[task("a.load", 5), task("b.idle", 0), task("c.run", 9)])
-            .unwrap()
-            .unwrap();
+        let svg = execution_counts_svg(
+            &[task("a.load", 5), task("b.idle", 0), task("c.run", 9)],
+            Canvas::WIDE,
+        )
+        .unwrap()
+        .unwrap();
         assert!(svg.starts_with("<svg"), "{}", &svg[..40]);
         assert!(svg.contains("a.load · 5") && svg.contains("c.run · 9") && !svg.contains("b.idle"));
         assert!(svg.contains("Executions per task"));
@@ -159,15 +239,40 @@ mod tests {
 
     #[test]
     fn chart_is_absent_without_executions() {
-        assert_eq!(execution_counts_svg(&[task("idle", 0)]), Ok(None));
+        assert_eq!(
+            both(|c| execution_counts_svg(&[task("idle", 0)], c)),
+            Ok(None)
+        );
     }
 
     #[test]
     fn hostile_task_names_are_escaped_inside_the_svg() {
-        let svg = execution_counts_svg(&[task("<img src=x onerror=alert(1)>", 3)])
+        let svgs = both(|c| execution_counts_svg(&[task("<img src=x onerror=alert(1)>", 3)], c))
             .unwrap()
             .unwrap();
-        assert!(!svg.contains("<img"), "raw markup leaked into the SVG");
-        assert!(svg.contains("&lt;img"));
+        for svg in [svgs.wide, svgs.narrow] {
+            assert!(!svg.contains("<img"), "raw markup leaked into the SVG");
+            assert!(svg.contains("&lt;img"));
+        }
+    }
+
+    #[test]
+    fn charts_scale_to_their_box_and_the_narrow_one_shortens_labels() {
+        let long = "team/".repeat(20);
+        let svgs = both(|c| execution_counts_svg(&[task(&long, 3)], c))
+            .unwrap()
+            .unwrap();
+        assert!(
+            svgs.wide.contains(r#"viewBox="0 0 960 "#),
+            "{}",
+            &svgs.wide[..120]
+        );
+        assert!(
+            svgs.narrow.contains(r#"viewBox="0 0 440 "#),
+            "{}",
+            &svgs.narrow[..120]
+        );
+        let label = |svg: &str| svg.matches("team/").count();
+        assert!(label(&svgs.narrow) < label(&svgs.wide));
     }
 }

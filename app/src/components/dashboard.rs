@@ -3,13 +3,14 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use types::{TaskDashboard, TrendDirection};
+use types::{ExecutionSort, TaskDashboard, TrendDirection};
 
-use super::SvgChart;
+use super::chart::{ChartError, ChartSvgs, both};
 use super::dag::dag_svg;
 use super::task_charts::{
     distribution_svg, failures_svg, fmt_duration, resources_svg, timeline_svg,
 };
+use super::{Erase, SvgChart};
 
 /// Everything that decides what the dashboard shows; parsed from and written to the URL.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -20,6 +21,8 @@ pub struct ViewState {
     pub from: Option<String>,
     pub to: Option<String>,
     pub status: Option<String>,
+    /// The history's order: `oldest`, `longest`, `shortest`; absent means `newest`.
+    pub sort: Option<String>,
     pub cursor: Option<String>,
 }
 
@@ -33,6 +36,7 @@ impl ViewState {
             ("from", &self.from),
             ("to", &self.to),
             ("status", &self.status),
+            ("sort", &self.sort),
             ("cursor", &self.cursor),
         ]
         .into_iter()
@@ -49,10 +53,12 @@ impl ViewState {
         format!("{}{}", task_path(&self.task), self.query())
     }
 
-    /// The chromeless panel with the same window (filters and pages do not apply to panels).
+    /// The chromeless panel with the same window (the history's filter, order and page do not
+    /// apply to panels).
     pub fn embed_href(&self, panel: Panel) -> String {
         let window = ViewState {
             status: None,
+            sort: None,
             cursor: None,
             ..self.clone()
         };
@@ -90,6 +96,23 @@ impl ViewState {
             cursor: None,
             ..self.clone()
         }
+    }
+
+    /// Another order starts from its first page (a cursor belongs to one order).
+    pub fn with_sort(&self, sort: ExecutionSort) -> Self {
+        ViewState {
+            sort: (sort != ExecutionSort::default()).then(|| sort.as_str().to_owned()),
+            cursor: None,
+            ..self.clone()
+        }
+    }
+
+    /// The order in effect; an unknown `sort=` shows as the default (the server refuses it).
+    pub fn active_sort(&self) -> ExecutionSort {
+        self.sort
+            .as_deref()
+            .and_then(ExecutionSort::parse)
+            .unwrap_or_default()
     }
 
     pub fn with_cursor(&self, cursor: Option<String>) -> Self {
@@ -132,6 +155,7 @@ pub fn use_view_state() -> Memo<ViewState> {
             from: get("from"),
             to: get("to"),
             status: get("status"),
+            sort: get("sort"),
             cursor: get("cursor"),
         }
     })
@@ -203,31 +227,28 @@ impl Panel {
 #[component]
 pub fn PanelView(panel: Panel, data: TaskDashboard) -> impl IntoView {
     let body = match panel {
-        Panel::Cards => view! { <MetricCards data /> }.into_any(),
+        Panel::Cards => view! { <MetricCards data /> }.erase(),
         Panel::Distribution => chart_or_note(
             panel,
-            distribution_svg(&data.series.histogram, &data.stats),
+            both(|c| distribution_svg(&data.series.histogram, &data.stats, c)),
             "No execution ran in this window.",
         ),
         Panel::Timeline => chart_or_note(
             panel,
-            timeline_svg(&data.series),
+            both(|c| timeline_svg(&data.series, c)),
             "No completed execution in this window.",
         ),
         Panel::Resources => chart_or_note(
             panel,
-            resources_svg(&data.series),
+            both(|c| resources_svg(&data.series, c)),
             "No CPU or memory measurements in this window.",
         ),
-        Panel::Failures => view! { <FailurePanel data /> }.into_any(),
-        Panel::Dependencies => {
-            let svg = dag_svg(&data.series.graph, &data.task_id);
-            match svg {
-                Some(svg) => view! { <SvgChart title=panel.title().to_owned() svg /> }.into_any(),
-                None => view! { <p class="muted">"This task's workflow has no recorded dependencies."</p> }
-                    .into_any(),
-            }
-        }
+        Panel::Failures => view! { <FailurePanel data /> }.erase(),
+        Panel::Dependencies => chart_or_note(
+            panel,
+            both(|c| Ok(dag_svg(&data.series.graph, &data.task_id, c))),
+            "This task's workflow has no recorded dependencies.",
+        ),
     };
     view! {
         <section class="panel" data-panel=panel.slug() data-testid=format!("panel-{}", panel.slug())>
@@ -238,17 +259,17 @@ pub fn PanelView(panel: Panel, data: TaskDashboard) -> impl IntoView {
 
 fn chart_or_note(
     panel: Panel,
-    svg: Result<Option<String>, super::chart::ChartError>,
+    svg: Result<Option<ChartSvgs>, ChartError>,
     empty: &'static str,
 ) -> AnyView {
     match svg {
-        Ok(Some(svg)) => view! { <SvgChart title=panel.title().to_owned() svg /> }.into_any(),
+        Ok(Some(svg)) => view! { <SvgChart title=panel.title().to_owned() svg /> }.erase(),
         Ok(None) => view! {
             <h2 class="panel-title">{panel.title()}</h2>
             <p class="muted">{empty}</p>
         }
-        .into_any(),
-        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+        .erase(),
+        Err(e) => view! { <p class="error">{e.to_string()}</p> }.erase(),
     }
 }
 
@@ -267,7 +288,7 @@ fn FailurePanel(data: TaskDashboard) -> impl IntoView {
         .collect();
     let chart = chart_or_note(
         Panel::Failures,
-        failures_svg(errors, &data.series),
+        both(|c| failures_svg(errors, &data.series, c)),
         "No failures in this window.",
     );
     view! {
@@ -383,14 +404,15 @@ mod tests {
         let v = ViewState {
             task: "x.<img src=x onerror=alert(1)>".into(),
             status: Some("failed".into()),
+            sort: Some("longest".into()),
             cursor: Some("abc".into()),
             ..Default::default()
         };
         let h = v.with_range("24h").href();
         assert!(h.starts_with("/tasks/x.%3Cimg%20src%3Dx"), "{h}");
         assert!(
-            h.ends_with("?range=24h&status=failed"),
-            "a new window drops the cursor: {h}"
+            h.ends_with("?range=24h&status=failed&sort=longest"),
+            "a new window keeps filter and order, drops the cursor: {h}"
         );
         assert_eq!(v.with_range("7d").active_range(), Some("7d"));
         assert!(
@@ -404,5 +426,42 @@ mod tests {
         for p in Panel::ALL {
             assert_eq!(Panel::parse(p.slug()), Some(p));
         }
+    }
+
+    #[test]
+    fn sorting_is_in_the_url_and_starts_from_the_first_page() {
+        let v = ViewState {
+            task: "etl.load".into(),
+            range: Some("24h".into()),
+            cursor: Some("abc".into()),
+            ..Default::default()
+        };
+        assert_eq!(v.active_sort(), ExecutionSort::Newest);
+        let oldest = v.with_sort(ExecutionSort::Oldest);
+        assert_eq!(oldest.href(), "/tasks/etl.load?range=24h&sort=oldest");
+        assert_eq!(oldest.active_sort(), ExecutionSort::Oldest);
+        assert_eq!(
+            oldest.with_sort(ExecutionSort::Newest).href(),
+            "/tasks/etl.load?range=24h",
+            "the default order stays implicit"
+        );
+        assert_eq!(
+            oldest.with_status(Some("failed")).href(),
+            "/tasks/etl.load?range=24h&status=failed&sort=oldest"
+        );
+    }
+
+    #[test]
+    fn task_keys_with_slashes_stay_one_path_segment() {
+        let v = ViewState {
+            task: "team/etl.load".into(),
+            ..Default::default()
+        };
+        assert_eq!(v.href(), "/tasks/team%2Fetl.load");
+        assert_eq!(
+            v.embed_href(Panel::Cards),
+            "/embed/tasks/team%2Fetl.load/cards"
+        );
+        assert_eq!(task_path("a/b c"), "/tasks/a%2Fb%20c");
     }
 }

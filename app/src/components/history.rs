@@ -1,11 +1,12 @@
-//! TaskExecutionHistory: newest first, a status filter and cursor pages, all in the URL
-//! (`status`, `cursor`); error details open in place.
+//! TaskExecutionHistory over the page's window: a status filter, four orders and cursor pages,
+//! all in the URL (`status`, `sort`, `cursor`); error details open in place.
 
 use leptos::prelude::*;
-use types::{ExecutionStatus, ExecutionSummary, Page};
+use types::{ExecutionSort, ExecutionStatus, ExecutionSummary, Page};
 
 use super::dashboard::ViewState;
 use super::task_charts::fmt_duration;
+use super::{Erase, SyncHydrate};
 use crate::AppError;
 
 const STATUSES: [ExecutionStatus; 6] = [
@@ -27,6 +28,11 @@ pub fn ExecutionHistory(
         let current = move || (view_state.read().status.as_deref() == status).then_some("page");
         view! { <a href=href aria-current=current>{status.unwrap_or("all")}</a> }
     };
+    let order = move |sort: ExecutionSort| {
+        let href = move || view_state.read().with_sort(sort).href();
+        let current = move || (view_state.read().active_sort() == sort).then_some("page");
+        view! { <a href=href aria-current=current>{sort.as_str()}</a> }
+    };
     view! {
         <section class="panel history" data-testid="history">
             <h2 class="panel-title">"Execution history"</h2>
@@ -34,13 +40,18 @@ pub fn ExecutionHistory(
                 {filter(None)}
                 {STATUSES.into_iter().map(|s| filter(Some(s.as_str()))).collect_view()}
             </nav>
+            <nav class="status-filter sort-order" aria-label="Sort executions" data-testid="history-sort">
+                <span class="muted">"sort"</span>
+                {ExecutionSort::ALL.into_iter().map(order).collect_view()}
+            </nav>
             <Transition fallback=|| view! { <p class="loading">"Loading executions…"</p> }>
-                {move || Suspend::new(async move {
+                // Sync hydration only (see `SyncHydrate`).
+                {SyncHydrate(move || Suspend::new(async move {
                     match page.await {
-                        Ok(p) => view! { <HistoryTable page=p view_state /> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(p) => view! { <HistoryTable page=p view_state /> }.erase(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.erase(),
                     }
-                })}
+                }))}
             </Transition>
         </section>
     }
@@ -50,10 +61,17 @@ pub fn ExecutionHistory(
 fn HistoryTable(page: Page<ExecutionSummary>, view_state: Memo<ViewState>) -> impl IntoView {
     let v = view_state.get_untracked();
     let first = v.cursor.is_some().then(|| v.with_cursor(None).href());
-    let older = page.next_cursor.map(|c| v.with_cursor(Some(c)).href());
+    let next = page.next_cursor.map(|c| v.with_cursor(Some(c)).href());
+    // The next page continues the order: older runs after the newest, shorter after the longest.
+    let next_label = match v.active_sort() {
+        ExecutionSort::Newest => "Older →",
+        ExecutionSort::Oldest => "Newer →",
+        ExecutionSort::Longest => "Shorter →",
+        ExecutionSort::Shortest => "Longer →",
+    };
     if page.items.is_empty() {
         return view! { <p class="muted" data-testid="history-empty">"No executions match."</p> }
-            .into_any();
+            .erase();
     }
     view! {
         <div class="table-scroll">
@@ -74,11 +92,18 @@ fn HistoryTable(page: Page<ExecutionSummary>, view_state: Memo<ViewState>) -> im
             </table>
         </div>
         <nav class="pager" aria-label="History pages">
-            {first.map(|href| view! { <a href=href data-testid="history-first">"← Newest"</a> })}
-            {older.map(|href| view! { <a href=href data-testid="history-older">"Older →"</a> })}
+            {first.map(|href| view! { <a href=href data-testid="history-first">"← First page"</a> })}
+            {next.map(|href| view! { <a href=href data-testid="history-older">{next_label}</a> })}
         </nav>
     }
-    .into_any()
+    .erase()
+}
+
+/// `2026-11-26 17:31:51`, the year in its own span: phones hide it so the table fits 390 px.
+fn start_cell(t: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+    let mut text = super::time::utc_seconds(t);
+    let rest = text.split_off(text.find('-').map_or(0, |i| i + 1));
+    view! { <span class="year">{text}</span>{rest} }
 }
 
 #[component]
@@ -99,7 +124,7 @@ fn HistoryRow(e: ExecutionSummary) -> impl IntoView {
     });
     view! {
         <tr data-testid="history-row" data-status=status>
-            <td>{e.start_time.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+            <td>{start_cell(e.start_time)}</td>
             <td><span class=format!("status status-{status}")>{status}</span></td>
             <td class="num">{e.attempt_number}</td>
             <td class="num">{e.duration_ms.map(|d| fmt_duration(d as f64)).unwrap_or_else(|| "—".into())}</td>

@@ -5,6 +5,9 @@ pub mod dag;
 pub mod dashboard;
 pub mod history;
 pub mod selectors;
+pub mod sync_hydrate;
 pub mod task_charts;
+pub mod time;
 
 pub use chart::SvgChart;
+pub use sync_hydrate::{Erase, SyncHydrate};

@@ -4,12 +4,11 @@
 //! Each returns `Ok(None)` when the window holds nothing to draw, so the panel can say so.
 
 use chrono::{DateTime, Utc};
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use types::{ErrorSignature, ExecutionStatistics, HistogramBin, SeriesBucket, TaskSeries};
 
-use super::chart::{ChartError, FONT, PALETTE, chart_err, ensure_font, shorten};
-
-const WIDTH: u32 = 960;
+use super::chart::{Canvas, ChartError, FONT, PALETTE, chart_err, ensure_font, shorten};
 
 /// A readable unit for durations up to `max_ms`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -58,9 +57,9 @@ fn fmt_time(ms: f64, span_ms: f64) -> String {
         return String::new();
     };
     if span_ms > 2.0 * 86_400_000.0 {
-        t.format("%m-%d").to_string()
+        super::time::month_day(t)
     } else {
-        t.format("%H:%M").to_string()
+        super::time::hour_minute(t)
     }
 }
 
@@ -72,6 +71,12 @@ fn time_range(s: &TaskSeries) -> Option<(f64, f64)> {
 
 fn bucket_mid(b: &SeriesBucket, width: i64) -> f64 {
     b.start.timestamp_millis() as f64 + width as f64 / 2.0
+}
+
+/// Ticks for a count axis up to `max`: whole numbers only, so a small range does not label
+/// two ticks with the same rounded count.
+fn count_labels(max: f64) -> usize {
+    (max.floor() as usize + 1).clamp(2, 10)
 }
 
 fn x_desc(span_ms: f64) -> &'static str {
@@ -87,6 +92,7 @@ fn x_desc(span_ms: f64) -> &'static str {
 pub fn distribution_svg(
     bins: &[HistogramBin],
     stats: &ExecutionStatistics,
+    c: Canvas,
 ) -> Result<Option<String>, ChartError> {
     ensure_font();
     let Some(last) = bins.last() else {
@@ -103,13 +109,13 @@ pub fn distribution_svg(
     let y_max = (max_count + max_count / 8 + 1) as f64;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, 470)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (c.width, 470)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_err)?;
         let (upper, lower) = root.split_vertically(370);
         let mut chart = ChartBuilder::on(&upper)
             .caption("Duration distribution", (FONT, 24))
             .margin(12)
-            .x_label_area_size(44)
+            .x_label_area_size(c.x_area(44))
             .y_label_area_size(70)
             .build_cartesian_2d(0f64..x_max, 0f64..y_max)
             .map_err(chart_err)?;
@@ -120,8 +126,9 @@ pub fn distribution_svg(
                 unit.name
             ))
             .y_desc("executions")
+            .y_labels(count_labels(y_max))
             .y_label_formatter(&|v| format!("{v:.0}"))
-            .label_style((FONT, 16))
+            .label_style((FONT, c.font(16)))
             .light_line_style(WHITE)
             .draw()
             .map_err(chart_err)?;
@@ -159,7 +166,7 @@ pub fn distribution_svg(
             .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 16))
+            .label_font((FONT, c.font(16)))
             .draw()
             .map_err(chart_err)?;
 
@@ -167,7 +174,7 @@ pub fn distribution_svg(
             .margin_left(12)
             .margin_right(12)
             .margin_bottom(12)
-            .x_label_area_size(0)
+            .x_label_area_size(c.x_area(0))
             .y_label_area_size(70)
             .build_cartesian_2d(0f64..x_max, 0f64..1f64)
             .map_err(chart_err)?;
@@ -202,7 +209,7 @@ pub fn distribution_svg(
         bx.draw_series(std::iter::once(Text::new(
             "box p50–p95, whiskers min–p99",
             (0.0, 0.98),
-            (FONT, 15).into_font().color(&BLACK.mix(0.7)),
+            (FONT, c.font(15)).into_font().color(&BLACK.mix(0.7)),
         )))
         .map_err(chart_err)?;
         root.present().map_err(chart_err)?;
@@ -210,8 +217,9 @@ pub fn distribution_svg(
     Ok(Some(svg))
 }
 
-/// p50 and p95 duration per time bucket (completed runs), outliers as crosses.
-pub fn timeline_svg(s: &TaskSeries) -> Result<Option<String>, ChartError> {
+/// p50 and p95 duration per time bucket (completed runs), outliers as crosses, level shifts of
+/// the typical duration as dashed vertical lines at the first bucket of the new level.
+pub fn timeline_svg(s: &TaskSeries, c: Canvas) -> Result<Option<String>, ChartError> {
     ensure_font();
     let Some((x0, x1)) = time_range(s) else {
         return Ok(None);
@@ -229,12 +237,12 @@ pub fn timeline_svg(s: &TaskSeries) -> Result<Option<String>, ChartError> {
     let span = x1 - x0;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, 420)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (c.width, 420)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_err)?;
         let mut chart = ChartBuilder::on(&root)
             .caption("Duration over time", (FONT, 24))
             .margin(12)
-            .x_label_area_size(44)
+            .x_label_area_size(c.x_area(44))
             .y_label_area_size(70)
             .build_cartesian_2d(x0..x1, 0f64..top / unit.div * 1.1)
             .map_err(chart_err)?;
@@ -242,9 +250,9 @@ pub fn timeline_svg(s: &TaskSeries) -> Result<Option<String>, ChartError> {
             .configure_mesh()
             .x_desc(x_desc(span))
             .y_desc(format!("duration ({})", unit.name))
-            .x_labels(8)
+            .x_labels(c.x_labels())
             .x_label_formatter(&|v| fmt_time(*v, span))
-            .label_style((FONT, 16))
+            .label_style((FONT, c.font(16)))
             .light_line_style(WHITE)
             .draw()
             .map_err(chart_err)?;
@@ -289,12 +297,26 @@ pub fn timeline_svg(s: &TaskSeries) -> Result<Option<String>, ChartError> {
                 .label(format!("outliers ({})", s.outliers.len()))
                 .legend(|(x, y)| Cross::new((x + 9, y), 6, PALETTE[3].stroke_width(2)));
         }
+        if !s.change_points.is_empty() {
+            let y_max = top / unit.div * 1.1;
+            let shift = PALETTE[4].stroke_width(3);
+            chart
+                .draw_series(s.change_points.iter().map(|p| {
+                    let x = p.at.timestamp_millis() as f64;
+                    DashedPathElement::new([(x, 0.0), (x, y_max)], 8, 5, shift)
+                }))
+                .map_err(chart_err)?
+                .label(format!("level shifts ({})", s.change_points.len()))
+                .legend(move |(x, y)| {
+                    DashedPathElement::new([(x + 9, y - 8), (x + 9, y + 8)], 4, 3, shift)
+                });
+        }
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 16))
+            .label_font((FONT, c.font(16)))
             .draw()
             .map_err(chart_err)?;
         root.present().map_err(chart_err)?;
@@ -304,7 +326,7 @@ pub fn timeline_svg(s: &TaskSeries) -> Result<Option<String>, ChartError> {
 
 /// CPU efficiency (busy over allocated cores, 100 % = the allocation) and memory peak against
 /// the allocation, per time bucket.
-pub fn resources_svg(s: &TaskSeries) -> Result<Option<String>, ChartError> {
+pub fn resources_svg(s: &TaskSeries, c: Canvas) -> Result<Option<String>, ChartError> {
     ensure_font();
     let Some((x0, x1)) = time_range(s) else {
         return Ok(None);
@@ -324,57 +346,65 @@ pub fn resources_svg(s: &TaskSeries) -> Result<Option<String>, ChartError> {
     let span = x1 - x0;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, 640)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (c.width, 640)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_err)?;
         let (top, bottom) = root.split_vertically(320);
         let cpu_max = cpu.iter().map(|p| p.1).fold(100f64, f64::max) * 1.1;
-        let mut c = ChartBuilder::on(&top)
+        let mut cpu_chart = ChartBuilder::on(&top)
             .caption("Resource usage", (FONT, 24))
             .margin(12)
-            .x_label_area_size(36)
+            .x_label_area_size(c.x_area(36))
             .y_label_area_size(70)
             .build_cartesian_2d(x0..x1, 0f64..cpu_max)
             .map_err(chart_err)?;
-        c.configure_mesh()
+        cpu_chart
+            .configure_mesh()
             .y_desc("CPU efficiency (%)")
-            .x_labels(8)
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .x_labels(c.x_labels())
             .x_label_formatter(&|v| fmt_time(*v, span))
-            .label_style((FONT, 16))
+            .label_style((FONT, c.font(16)))
             .light_line_style(WHITE)
             .draw()
             .map_err(chart_err)?;
-        c.draw_series(LineSeries::new(
-            [(x0, 100.0), (x1, 100.0)],
-            BLACK.mix(0.5).stroke_width(2),
-        ))
-        .map_err(chart_err)?
-        .label("allocated cores (100 %)")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], BLACK.mix(0.5).stroke_width(2)));
-        c.draw_series(LineSeries::new(cpu, PALETTE[0].stroke_width(3)))
+        cpu_chart
+            .draw_series(LineSeries::new(
+                [(x0, 100.0), (x1, 100.0)],
+                BLACK.mix(0.5).stroke_width(2),
+            ))
+            .map_err(chart_err)?
+            .label("allocated cores (100 %)")
+            .legend(|(x, y)| {
+                PathElement::new([(x, y), (x + 18, y)], BLACK.mix(0.5).stroke_width(2))
+            });
+        cpu_chart
+            .draw_series(LineSeries::new(cpu, PALETTE[0].stroke_width(3)))
             .map_err(chart_err)?
             .label("busy ÷ allocated cores")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], PALETTE[0].stroke_width(3)));
-        c.configure_series_labels()
+        cpu_chart
+            .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 16))
+            .label_font((FONT, c.font(16)))
             .draw()
             .map_err(chart_err)?;
 
         let mem_max = peak.iter().chain(&alloc).map(|p| p.1).fold(1f64, f64::max) * 1.15;
         let mut m = ChartBuilder::on(&bottom)
             .margin(12)
-            .x_label_area_size(44)
+            .x_label_area_size(c.x_area(44))
             .y_label_area_size(70)
             .build_cartesian_2d(x0..x1, 0f64..mem_max)
             .map_err(chart_err)?;
         m.configure_mesh()
             .x_desc(x_desc(span))
             .y_desc("memory (MB)")
-            .x_labels(8)
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .x_labels(c.x_labels())
             .x_label_formatter(&|v| fmt_time(*v, span))
-            .label_style((FONT, 16))
+            .label_style((FONT, c.font(16)))
             .light_line_style(WHITE)
             .draw()
             .map_err(chart_err)?;
@@ -392,7 +422,7 @@ pub fn resources_svg(s: &TaskSeries) -> Result<Option<String>, ChartError> {
             .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 16))
+            .label_font((FONT, c.font(16)))
             .draw()
             .map_err(chart_err)?;
         root.present().map_err(chart_err)?;
@@ -404,6 +434,7 @@ pub fn resources_svg(s: &TaskSeries) -> Result<Option<String>, ChartError> {
 pub fn failures_svg(
     errors: &[ErrorSignature],
     s: &TaskSeries,
+    c: Canvas,
 ) -> Result<Option<String>, ChartError> {
     ensure_font();
     let failures: u64 = s.buckets.iter().map(|b| b.failures).sum();
@@ -415,11 +446,13 @@ pub fn failures_svg(
     };
     let top: Vec<&ErrorSignature> = errors.iter().take(6).collect();
     let n = top.len();
-    let bars_h = if n == 0 { 0 } else { 70 + 46 * n as u32 };
+    // Each row holds a label above its bar; the narrow canvas's larger text needs more room.
+    let row_h = if c.narrow { 58 } else { 46 };
+    let bars_h = if n == 0 { 0 } else { 70 + row_h * n as u32 };
     let span = x1 - x0;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, bars_h + 320)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (c.width, bars_h + 320)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_err)?;
         let (upper, lower) = root.split_vertically(bars_h);
         if n > 0 {
@@ -427,7 +460,7 @@ pub fn failures_svg(
             let mut chart = ChartBuilder::on(&upper)
                 .caption("Failures: error signatures", (FONT, 24))
                 .margin(12)
-                .x_label_area_size(30)
+                .x_label_area_size(c.x_area(30))
                 .y_label_area_size(0)
                 .build_cartesian_2d(0f64..max * 1.1 + 1.0, 0f64..n as f64)
                 .map_err(chart_err)?;
@@ -438,10 +471,10 @@ pub fn failures_svg(
                 .x_labels(6)
                 .x_label_formatter(&|v| format!("{v:.0}"))
                 .light_line_style(WHITE)
-                .label_style((FONT, 16))
+                .label_style((FONT, c.font(16)))
                 .draw()
                 .map_err(chart_err)?;
-            let label = TextStyle::from((FONT, 17).into_font()).color(&BLACK);
+            let label = TextStyle::from((FONT, c.font(17)).into_font()).color(&BLACK);
             for (i, e) in top.iter().enumerate() {
                 let y = (n - 1 - i) as f64;
                 chart
@@ -452,7 +485,10 @@ pub fn failures_svg(
                     .map_err(chart_err)?;
                 let text = format!(
                     "{} · {}",
-                    shorten(&format!("{}: {}", e.error_type, e.message), 70),
+                    shorten(
+                        &format!("{}: {}", e.error_type, e.message),
+                        c.label_chars(70)
+                    ),
                     e.frequency
                 );
                 chart
@@ -468,7 +504,7 @@ pub fn failures_svg(
         let mut chart = ChartBuilder::on(&lower)
             .caption("Failures over time", (FONT, 20))
             .margin(12)
-            .x_label_area_size(44)
+            .x_label_area_size(c.x_area(44))
             .y_label_area_size(70)
             .build_cartesian_2d(x0..x1, 0f64..(max * 1.15).max(1.0))
             .map_err(chart_err)?;
@@ -476,10 +512,11 @@ pub fn failures_svg(
             .configure_mesh()
             .x_desc(x_desc(span))
             .y_desc("failed or timed out")
+            .y_labels(count_labels((max * 1.15).max(1.0)))
             .y_label_formatter(&|v| format!("{v:.0}"))
-            .x_labels(8)
+            .x_labels(c.x_labels())
             .x_label_formatter(&|v| fmt_time(*v, span))
-            .label_style((FONT, 16))
+            .label_style((FONT, c.font(16)))
             .light_line_style(WHITE)
             .draw()
             .map_err(chart_err)?;
@@ -501,7 +538,8 @@ pub fn failures_svg(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use types::{DurationPoint, ExecutionStatistics, WorkflowGraph};
+    use crate::components::chart::both;
+    use types::{ChangePoint, DurationPoint, ExecutionStatistics, WorkflowGraph};
 
     fn series() -> TaskSeries {
         let t0: DateTime<Utc> = "2026-11-20T00:00:00Z".parse().unwrap();
@@ -529,6 +567,11 @@ mod tests {
                 start_time: t0,
                 duration_ms: 60_000.0,
             }],
+            change_points: vec![ChangePoint {
+                at: t0 + chrono::Duration::hours(3),
+                before_ms: 1_100.0,
+                after_ms: 1_400.0,
+            }],
             graph: WorkflowGraph::default(),
         }
     }
@@ -550,30 +593,48 @@ mod tests {
             p99_duration: 450.0,
             ..Default::default()
         };
-        let d = distribution_svg(&s.histogram, &stats).unwrap().unwrap();
-        assert!(d.contains("Duration distribution") && d.contains("p95 300 ms"));
-        let t = timeline_svg(&s).unwrap().unwrap();
-        assert!(t.contains("Duration over time") && t.contains("outliers (1)"));
-        let r = resources_svg(&s).unwrap().unwrap();
-        assert!(r.contains("CPU efficiency (%)") && r.contains("memory (MB)"));
         let e = ErrorSignature {
             error_type: "<script>".into(),
             message: "boom".into(),
             frequency: 3,
             ..Default::default()
         };
-        let f = failures_svg(&[e], &s).unwrap().unwrap();
-        assert!(f.contains("&lt;script&gt;: boom · 3") && !f.contains("<script>"));
+        for c in [Canvas::WIDE, Canvas::NARROW] {
+            let d = distribution_svg(&s.histogram, &stats, c).unwrap().unwrap();
+            assert!(d.contains("Duration distribution") && d.contains("p95 300 ms"));
+            let t = timeline_svg(&s, c).unwrap().unwrap();
+            assert!(t.contains("Duration over time") && t.contains("outliers (1)"));
+            let r = resources_svg(&s, c).unwrap().unwrap();
+            assert!(r.contains("CPU efficiency (%)") && r.contains("memory (MB)"));
+            let f = failures_svg(std::slice::from_ref(&e), &s, c)
+                .unwrap()
+                .unwrap();
+            assert!(f.contains("&lt;script&gt;: boom · 3") && !f.contains("<script>"));
+        }
+    }
+
+    #[test]
+    fn level_shifts_are_dashed_vertical_lines_with_a_legend_entry() {
+        let mut s = series();
+        let t = timeline_svg(&s, Canvas::WIDE).unwrap().unwrap();
+        assert!(t.contains("level shifts (1)"), "legend entry");
+        // plotters draws a dashed line as one short <polyline> per dash, in the marker colour.
+        let shift = r##"stroke="#CC79A7""##;
+        let dashes = t.matches(shift).count();
+        assert!(dashes > 10, "{dashes} dashes");
+        s.change_points.clear();
+        let t = timeline_svg(&s, Canvas::WIDE).unwrap().unwrap();
+        assert!(!t.contains("level shifts") && !t.contains(shift));
     }
 
     #[test]
     fn charts_are_absent_when_the_window_is_empty() {
         let empty = TaskSeries::default();
-        assert_eq!(timeline_svg(&empty), Ok(None));
-        assert_eq!(resources_svg(&empty), Ok(None));
-        assert_eq!(failures_svg(&[], &empty), Ok(None));
+        assert_eq!(both(|c| timeline_svg(&empty, c)), Ok(None));
+        assert_eq!(both(|c| resources_svg(&empty, c)), Ok(None));
+        assert_eq!(both(|c| failures_svg(&[], &empty, c)), Ok(None));
         assert_eq!(
-            distribution_svg(&[], &ExecutionStatistics::default()),
+            both(|c| distribution_svg(&[], &ExecutionStatistics::default(), c)),
             Ok(None)
         );
     }

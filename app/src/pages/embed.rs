@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::dashboard::{Panel, PanelView, use_dashboard, use_view_state};
+use crate::components::{Erase, SyncHydrate};
 
 #[component]
 pub fn EmbedPanelPage() -> impl IntoView {
@@ -17,9 +18,10 @@ pub fn EmbedPanelPage() -> impl IntoView {
         <Title text=move || view_state.read().task.clone() />
         <div class="embed" data-testid="embed-panel">
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                // Sync hydration only (see `SyncHydrate`).
+                {SyncHydrate(move || Suspend::new(async move {
                     let Some(panel) = panel() else {
-                        return view! { <crate::pages::NotFound /> }.into_any();
+                        return view! { <crate::pages::NotFound /> }.erase();
                     };
                     match dashboard.await {
                         Ok(d) => {
@@ -31,11 +33,11 @@ pub fn EmbedPanelPage() -> impl IntoView {
                                 </p>
                                 <PanelView panel data=d />
                             }
-                            .into_any()
+                            .erase()
                         }
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.erase(),
                     }
-                })}
+                }))}
             </Transition>
         </div>
     }

@@ -7,8 +7,9 @@ use leptos_router::hooks::query_signal;
 use types::TaskSummary;
 
 use crate::api::tasks::list_tasks;
+use crate::components::chart::{both, execution_counts_svg};
 use crate::components::dashboard::task_path;
-use crate::components::{SvgChart, chart::execution_counts_svg};
+use crate::components::{Erase, SvgChart, SyncHydrate};
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
@@ -35,12 +36,13 @@ pub fn OverviewPage() -> impl IntoView {
                 />
             </div>
             <Transition fallback=|| view! { <p class="loading">"Loading tasks…"</p> }>
-                {move || Suspend::new(async move {
+                // Sync hydration only (see `SyncHydrate`).
+                {SyncHydrate(move || Suspend::new(async move {
                     match tasks.await {
-                        Ok(list) => view! { <TaskOverview tasks=list query=query.get_untracked() /> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(list) => view! { <TaskOverview tasks=list query=query.get_untracked() /> }.erase(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.erase(),
                     }
-                })}
+                }))}
             </Transition>
         </section>
     }
@@ -55,17 +57,15 @@ fn TaskOverview(tasks: Vec<TaskSummary>, query: Option<String>) -> impl IntoView
                     "No task matches “" {q} "”."
                 </p>
             }
-            .into_any(),
-            None => view! { <GettingStarted /> }.into_any(),
+            .erase(),
+            None => view! { <GettingStarted /> }.erase(),
         };
     }
     let total: u64 = tasks.iter().map(|t| t.total_executions).sum();
-    let chart = match execution_counts_svg(&tasks) {
-        Ok(Some(svg)) => {
-            view! { <SvgChart title="Executions per task".to_owned() svg /> }.into_any()
-        }
-        Ok(None) => view! { <p class="muted">"No executions recorded yet."</p> }.into_any(),
-        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+    let chart = match both(|c| execution_counts_svg(&tasks, c)) {
+        Ok(Some(svg)) => view! { <SvgChart title="Executions per task".to_owned() svg /> }.erase(),
+        Ok(None) => view! { <p class="muted">"No executions recorded yet."</p> }.erase(),
+        Err(e) => view! { <p class="error">{e.to_string()}</p> }.erase(),
     };
     let count = tasks.len();
     view! {
@@ -89,7 +89,7 @@ fn TaskOverview(tasks: Vec<TaskSummary>, query: Option<String>) -> impl IntoView
             </tbody>
         </table>
     }
-    .into_any()
+    .erase()
 }
 
 #[component]
@@ -97,7 +97,7 @@ fn TaskRow(task: TaskSummary) -> impl IntoView {
     let rate = format!("{:.1} %", task.failure_rate() * 100.0);
     let last = task
         .last_run
-        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .map(crate::components::time::utc_minutes)
         .unwrap_or_else(|| "never".into());
     let href = task_path(&task.task_id);
     view! {

@@ -1,7 +1,8 @@
 //! `/tasks/{task_key}`: the TaskPerformanceDashboard. Rendered completely on the server
 //! (`SsrMode::Async`), then hydrated. Both resources start together from the URL, so the
 //! server runs them in parallel and the browser, hydrating from the serialised results, makes
-//! no request on load.
+//! no request on load. Keys may hold `/`: links carry it as `%2F`, so the key stays one path
+//! segment, and the router decodes the parameter.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,17 +11,16 @@ use crate::api::executions::task_executions;
 use crate::components::dashboard::{Panel, PanelView, use_dashboard, use_view_state};
 use crate::components::history::ExecutionHistory;
 use crate::components::selectors::{TaskSelector, TimeRangeSelector};
+use crate::components::{Erase, SyncHydrate};
 
 #[component]
 pub fn TaskDashboardPage() -> impl IntoView {
     let view_state = use_view_state();
     let dashboard = use_dashboard(view_state);
+    // The history follows the page's window too, so its rows are the runs the cards count.
     let history = Resource::new(
-        move || {
-            let v = view_state.get();
-            (v.task, v.status, v.cursor)
-        },
-        |(task, status, cursor)| task_executions(task, status, cursor),
+        move || view_state.get(),
+        |v| task_executions(v.task, v.status, v.sort, v.cursor, v.range, v.from, v.to),
     );
     let task = move || view_state.read().task.clone();
     view! {
@@ -35,7 +35,8 @@ pub fn TaskDashboardPage() -> impl IntoView {
                 <TimeRangeSelector view_state />
             </header>
             <Transition fallback=|| view! { <p class="loading">"Loading dashboard…"</p> }>
-                {move || Suspend::new(async move {
+                // Sync hydration only (see `SyncHydrate`).
+                {SyncHydrate(move || Suspend::new(async move {
                     match dashboard.await {
                         Ok(d) => view! {
                             <p class="muted window" data-testid="window">
@@ -48,13 +49,13 @@ pub fn TaskDashboardPage() -> impl IntoView {
                                     .collect_view()}
                             </div>
                         }
-                        .into_any(),
+                        .erase(),
                         Err(e) => {
                             not_found_status(&e);
-                            view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any()
+                            view! { <p class="error" role="alert">{e.to_string()}</p> }.erase()
                         }
                     }
-                })}
+                }))}
             </Transition>
             <ExecutionHistory view_state page=history />
         </section>
@@ -75,7 +76,7 @@ fn not_found_status(e: &crate::AppError) {
 
 /// "2026-11-19 12:00 – 2026-11-26 12:00 UTC", or "all time until …".
 pub fn window_text(w: &types::TimeWindow) -> String {
-    let f = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M").to_string();
+    let f = crate::components::time::utc_minutes;
     match w.from {
         Some(from) => format!("{} – {} UTC", f(from), f(w.to)),
         None => format!("all time until {} UTC", f(w.to)),

@@ -46,8 +46,9 @@ export class DashboardPage {
     await expect(this.page.locator('html')).toHaveAttribute('data-hydrated', 'true');
   }
 
+  /** The drawing of a chart panel that fits the screen (each chart comes wide and narrow). */
   chart(panel: string) {
-    return this.page.getByTestId(`panel-${panel}`).locator('figure.chart svg');
+    return this.page.getByTestId(`panel-${panel}`).locator('figure.chart svg:visible');
   }
 
   range(r: string) {
@@ -58,6 +59,10 @@ export class DashboardPage {
     return this.page.getByTestId('status-filter').getByRole('link', { name: s, exact: true });
   }
 
+  sortBy(s: 'newest' | 'oldest' | 'longest' | 'shortest') {
+    return this.page.getByTestId('history-sort').getByRole('link', { name: s, exact: true });
+  }
+
   /** The numbers a person reads on the cards, as one comparable value. */
   async cardTexts() {
     return this.cards.locator('.card').allInnerTexts();
@@ -65,5 +70,15 @@ export class DashboardPage {
 
   historyStarts() {
     return this.historyRows.locator('td:first-child').allTextContents();
+  }
+
+  /** Durations of the history rows in milliseconds, as the table writes them (`5.3 min`, `162 s`). */
+  async historyDurations() {
+    const texts = await this.historyRows.locator('td:nth-child(4)').allTextContents();
+    const unit: Record<string, number> = { ms: 1, s: 1_000, min: 60_000, h: 3_600_000 };
+    return texts.map((t) => {
+      const [value, u] = t.trim().split(/\s+/);
+      return Number(value) * (unit[u] ?? NaN);
+    });
   }
 }

@@ -10,7 +10,7 @@ export class OverviewPage {
   constructor(readonly page: Page) {
     this.search = page.getByRole('searchbox', { name: 'Search tasks' });
     this.rows = page.getByTestId('task-row');
-    this.chart = page.locator('figure.chart svg');
+    this.chart = page.locator('figure.chart svg:visible');
     this.summary = page.getByTestId('summary');
   }
 

@@ -195,9 +195,19 @@ pub async fn list(
 pub struct ExecutionsParams {
     /// Only executions with this status.
     pub status: Option<String>,
+    /// `newest` (start time, default), `oldest`, `longest` or `shortest` (duration; runs
+    /// without a duration last).
+    pub sort: Option<String>,
+    /// Only executions that started in this window: `1h`, `24h`, `7d`, `30d`, `90d` or `all`
+    /// (default: every execution).
+    pub time_range: Option<String>,
+    /// Window start, RFC 3339 (with `to`, instead of `time_range`).
+    pub from: Option<String>,
+    /// Window end, RFC 3339, exclusive (default now).
+    pub to: Option<String>,
     /// Page size, 1..=500 (default 100).
     pub limit: Option<i64>,
-    /// `nextCursor` of the previous page.
+    /// `nextCursor` of the previous page, with the same `sort`.
     pub cursor: Option<String>,
 }
 
@@ -205,11 +215,12 @@ pub struct ExecutionsParams {
     get,
     path = "/api/v1/task-analytics/tasks/{task_id}/executions",
     tag = "tasks",
-    params(("task_id" = String, Path, description = "The task's key"), ExecutionsParams),
+    params(("task_id" = String, Path, description = "The task's key (percent-encode `/` as `%2F`)"), ExecutionsParams),
     responses(
-        (status = 200, description = "Executions, newest first", body = inline(types::Page<types::ExecutionSummary>)),
+        (status = 200, description = "Executions in the chosen order (default newest first)", body = inline(types::Page<types::ExecutionSummary>)),
         (status = 404, description = "Unknown task", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad status, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad status, sort, time_range/from/to, limit or cursor (a cursor of another sort included)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "PostgreSQL is unreachable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn executions(
@@ -217,13 +228,24 @@ pub async fn executions(
     Path(task_id): Path<String>,
     Query(q): Query<ExecutionsParams>,
 ) -> Result<Json<types::Page<types::ExecutionSummary>>, Problem> {
-    let page = service::task_executions(
-        &state.services,
-        &task_id,
-        q.status.as_deref(),
-        q.limit,
-        q.cursor.as_deref(),
-    )
-    .await?;
-    Ok(Json(page))
+    let params = WindowParams {
+        time_range: q.time_range,
+        from: q.from,
+        to: q.to,
+    };
+    // No window parameter lists every execution, as before windows existed here.
+    let window = match (&params.time_range, &params.from, &params.to) {
+        (None, None, None) => None,
+        _ => Some(window(&params, TimeRangePreset::All)?),
+    };
+    let query = service::ExecutionsQuery {
+        status: q.status,
+        sort: q.sort,
+        limit: q.limit,
+        cursor: q.cursor,
+        window,
+    };
+    Ok(Json(
+        service::task_executions(&state.services, &task_id, &query).await?,
+    ))
 }
