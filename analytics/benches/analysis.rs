@@ -36,7 +36,9 @@
 //! Each scenario runs in a fresh process of this binary (`BENCH_SCENARIO=a|b`), so that memory
 //! freed by one scenario and kept by the allocator does not hide the next one's peak.
 //! `BENCH_EXECUTIONS` (default 1,000,000) scales both scenarios down for a quick try;
-//! `BENCH_RUST_ONLY=1 BENCH_SCENARIO=a` times the Rust side alone (for profiling) and stops.
+//! `BENCH_RUST_ONLY=1 BENCH_SCENARIO=a` times the Rust side alone (for profiling) and stops;
+//! `BENCH_BREAKDOWN=1 BENCH_SCENARIO=a` times each part of the like-for-like analysis on its
+//! own (`BENCH_BREAKDOWN=sen` adds `execution_statistics` with the Sen slope) and stops.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -497,6 +499,84 @@ fn statistics_without_sen(execs: &[Execution]) -> ([f64; 3], Option<f64>) {
     ([q[0], q[1], q[2]], tau)
 }
 
+/// Times the parts of the like-for-like analysis (without the Sen slope) on the scenario's
+/// first task, each the median of 7 repetitions (wall and thread CPU milliseconds), to see
+/// where the time goes (`BENCH_BREAKDOWN=1 BENCH_SCENARIO=a`).
+fn breakdown(s: &Scenario) {
+    let Some((_, range)) = s.tasks.first() else {
+        return;
+    };
+    let execs = &s.execs[range.clone()];
+    let reps = 7;
+    let time = |name: &str, f: &mut dyn FnMut() -> f64| {
+        let (mut wall, mut cpu) = (Vec::new(), Vec::new());
+        let mut sink = 0.0;
+        for _ in 0..reps {
+            let c = cpu_seconds();
+            let t = Instant::now();
+            sink += f();
+            wall.push(t.elapsed().as_secs_f64() * 1e3);
+            cpu.push((cpu_seconds() - c) * 1e3);
+        }
+        eprintln!(
+            "   {name:<40} {:>8.2} ms (CPU {:>8.2} ms)  [{sink:.3e}]",
+            median(wall),
+            median(cpu)
+        );
+    };
+    let mut durations = Vec::new();
+    let mut points = Vec::new();
+    time("pass: counts, durations, points", &mut || {
+        durations = Vec::with_capacity(execs.len());
+        points = Vec::with_capacity(execs.len());
+        let mut failed = 0u64;
+        for e in execs {
+            failed += u64::from(e.status == ExecutionStatus::Failed);
+            let Some(d) = e.duration_ms else { continue };
+            durations.push(d);
+            if e.status == ExecutionStatus::Completed {
+                points.push((e.start_ms as f64 / 1000.0, d));
+            }
+        }
+        failed as f64
+    });
+    time("min, max, mean, variance", &mut || {
+        let n = durations.len() as f64;
+        let sum: f64 = durations.iter().sum();
+        let mean = sum / n;
+        durations.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    });
+    time("quantiles p50/p95/p99 (with a copy)", &mut || {
+        let mut d = durations.clone();
+        quantiles(&mut d, &[0.5, 0.95, 0.99]).map_or(0.0, |q| q[2])
+    });
+    time("copy of the durations alone", &mut || {
+        let d = durations.clone();
+        d[d.len() / 2]
+    });
+    time("kendall_score (Knight)", &mut || {
+        kendall_score(&points).map_or(0.0, |k| k.tau_b())
+    });
+    let mut starts = Vec::new();
+    time("start times collected", &mut || {
+        starts = execs.iter().map(|e| e.start_ms).collect::<Vec<i64>>();
+        starts.len() as f64
+    });
+    time("time_pattern", &mut || {
+        time_pattern(&starts).map_or(0.0, |p| p.burstiness)
+    });
+    time("statistics_without_sen + time_pattern", &mut || {
+        let (p, _) = statistics_without_sen(execs);
+        let starts: Vec<i64> = execs.iter().map(|e| e.start_ms).collect();
+        p[0] + time_pattern(&starts).map_or(0.0, |p| p.burstiness)
+    });
+    if std::env::var("BENCH_BREAKDOWN").as_deref() == Ok("sen") {
+        time("execution_statistics (with Sen)", &mut || {
+            execution_statistics(execs).stats.p50_duration
+        });
+    }
+}
+
 /// The timed work: per task statistics and time pattern, per workflow DAG analysis. With
 /// `with_sen` false, [`statistics_without_sen`] replaces `execution_statistics`.
 fn analyse(s: &Scenario, with_sen: bool) -> R<Analysis> {
@@ -604,8 +684,9 @@ struct Row {
     name: String,
     rust_s: f64,
     rust_cpu_s: f64,
-    /// The analysis without the Sen slope (median of 3), when Python could not run it.
-    rust_without_sen_s: Option<f64>,
+    /// The analysis without the Sen slope (median of 3: wall and CPU seconds), when Python
+    /// could not run it.
+    rust_without_sen_s: Option<(f64, f64)>,
     python: serde_json::Value,
     csv_bytes: u64,
     vec_bytes: usize,
@@ -667,7 +748,7 @@ impl Row {
         // Python cannot run scipy's Theil-Sen at this size: the full analysis against its
         // extrapolation, and like for like without the Sen slope on either side.
         let extra = self.python["theil_extrapolated_s"].as_f64();
-        let rust_wo = self.rust_without_sen_s.unwrap_or(f64::NAN);
+        let (rust_wo, rust_wo_cpu) = self.rust_without_sen_s.unwrap_or((f64::NAN, f64::NAN));
         vec![
             format!(
                 "| {} — full analysis | {:.3} ({:.3}) | cannot run ({}); extrapolated {} | {} | {mem}",
@@ -688,12 +769,14 @@ impl Row {
                 )),
             ),
             format!(
-                "| {} — without the Sen slope on either side | {:.3} | {:.2} ({:.2}) | **{:.1}×** | {none}",
+                "| {} — without the Sen slope on either side | {:.3} ({:.3}) | {:.2} ({:.2}) | **{:.1}×** ({:.1}×) | {none}",
                 self.name,
                 rust_wo,
+                rust_wo_cpu,
                 py_s,
                 py_cpu,
-                py_s / rust_wo
+                py_s / rust_wo,
+                py_cpu / rust_wo_cpu
             ),
         ]
     }
@@ -712,6 +795,10 @@ fn bench_scenario(name: &str, s: Scenario, dir: &Path, tag: &str) -> R<Row> {
     s.edges_csv(&edges)?;
     let vec_bytes = s.heap_bytes();
 
+    if std::env::var_os("BENCH_BREAKDOWN").is_some() {
+        breakdown(&s);
+        return Err("BENCH_BREAKDOWN: stopped after the breakdown".into());
+    }
     let mut runs = Vec::new();
     let mut cpu_runs = Vec::new();
     let mut peak_rise = 0u64;
@@ -768,21 +855,24 @@ fn bench_scenario(name: &str, s: Scenario, dir: &Path, tag: &str) -> R<Row> {
         .as_array()
         .is_some_and(|a| !a.is_empty())
     {
-        let mut times = Vec::new();
+        let (mut times, mut cpu_times) = (Vec::new(), Vec::new());
         for run in 0..RUNS {
+            let cpu = cpu_seconds();
             let t = Instant::now();
             let a = analyse(&s, false)?;
             let secs = t.elapsed().as_secs_f64();
+            let cpu = cpu_seconds() - cpu;
             eprintln!(
-                "   rust without the Sen slope, run {}: {secs:.3} s",
+                "   rust without the Sen slope, run {}: {secs:.3} s (CPU {cpu:.3} s)",
                 run + 1
             );
             times.push(secs);
+            cpu_times.push(cpu);
             if run == 0 {
                 compare(&a, &python)?;
             }
         }
-        rust_without_sen_s = Some(median(times));
+        rust_without_sen_s = Some((median(times), median(cpu_times)));
     }
     notes.push(format!(
         "Rust runs {:?} s; Python runs {} s, load (read_csv) {:.2} s and grouping into per-task List[Dict] {:.2} s excluded; Python parts (median run) {}",

@@ -5,17 +5,22 @@
 use types::ExecutionStatus;
 use types::ingest::{AttributeValue, ExecutionRecord};
 
+/// One execution attempt. The fields every per-task pass reads (times, duration, attempt,
+/// status) come first and `repr(C)` keeps them there, in the struct's first 48 bytes: a pass
+/// over a million executions then reads one or two cache lines of each 464-byte record
+/// instead of three or four (Rust's default layout put them at both ends).
 #[derive(Debug, Clone, PartialEq)]
+#[repr(C)]
 pub struct Execution {
+    pub start_ms: i64,
+    pub end_ms: Option<i64>,
+    pub duration_ms: Option<f64>,
+    pub attempt: u32,
+    pub status: ExecutionStatus,
     pub execution_id: String,
     pub task_id: String,
     pub workflow_id: String,
     pub workflow_execution_id: String,
-    pub status: ExecutionStatus,
-    pub attempt: u32,
-    pub start_ms: i64,
-    pub end_ms: Option<i64>,
-    pub duration_ms: Option<f64>,
     pub cpu_time_ms: Option<f64>,
     pub memory_peak_mb: Option<f64>,
     pub cpu_allocated_cores: Option<f64>,

@@ -74,6 +74,11 @@ pub fn execution_statistics(execs: &[Execution]) -> StatisticsReport {
         total_executions: execs.len() as u64,
         ..Default::default()
     };
+    // One pass counts and collects the durations and the trend's points. The trend follows
+    // completed runs only: a failed attempt's duration is its time to failure (an OOM kill
+    // ends early), which says nothing about how fast the task runs.
+    let mut durations: Vec<f64> = Vec::with_capacity(execs.len());
+    let mut points: Vec<(f64, f64)> = Vec::with_capacity(execs.len());
     for e in execs {
         match e.status {
             ExecutionStatus::Completed => s.successful_executions += 1,
@@ -84,16 +89,6 @@ pub fn execution_statistics(execs: &[Execution]) -> StatisticsReport {
         if e.attempt > 1 {
             s.retried_executions += 1;
         }
-    }
-    if s.total_executions > 0 {
-        s.success_rate = 100.0 * s.successful_executions as f64 / s.total_executions as f64;
-    }
-    // One pass collects the durations and the trend's points. The trend follows completed runs
-    // only: a failed attempt's duration is its time to failure (an OOM kill ends early), which
-    // says nothing about how fast the task runs.
-    let mut durations: Vec<f64> = Vec::with_capacity(execs.len());
-    let mut points: Vec<(f64, f64)> = Vec::with_capacity(execs.len());
-    for e in execs {
         let Some(d) = e.duration_ms else { continue };
         if e.status == ExecutionStatus::Skipped {
             continue;
@@ -102,6 +97,9 @@ pub fn execution_statistics(execs: &[Execution]) -> StatisticsReport {
         if e.status == ExecutionStatus::Completed {
             points.push((e.start_ms as f64 / 1000.0, d));
         }
+    }
+    if s.total_executions > 0 {
+        s.success_rate = 100.0 * s.successful_executions as f64 / s.total_executions as f64;
     }
     let n = durations.len();
     if n > 0 {

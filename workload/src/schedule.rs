@@ -22,8 +22,13 @@ pub(crate) const DAY_MS: i64 = 24 * HOUR_MS;
 /// First business hour (UTC) and the hour business ends.
 pub const BUSINESS_START_HOUR: u32 = 9;
 pub const BUSINESS_END_HOUR: u32 = 18;
-/// Relative arrival intensity of each business hour, 09 h … 17 h (mean 10/9).
-pub const HOUR_WEIGHTS: [f64; 9] = [0.8, 1.6, 1.6, 1.0, 0.6, 1.0, 1.6, 1.0, 0.8];
+/// Relative arrival intensity of each business hour, 09 h … 17 h (mean 56/45). The peaks are
+/// twice the shoulder hours around them: at 1.6 against 1.0, a CI workflow's month (~130
+/// against ~80 runs per hour of day) let a shoulder hour's count come within Poisson noise
+/// of the peaks' in about one month in five, so that no test on the counts could tell the
+/// planted peak hours from it; at 2.0 against 1.0 (~140 against ~70) the gap is about five
+/// standard deviations.
+pub const HOUR_WEIGHTS: [f64; 9] = [0.8, 2.0, 2.0, 1.0, 0.6, 1.0, 2.0, 1.0, 0.8];
 
 /// The time span of the history, in Unix milliseconds: `[start_ms, end_ms)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

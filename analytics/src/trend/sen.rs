@@ -11,7 +11,14 @@
 //! Fenwick tree gives the r-th inversion of each point), takes two sample slopes bracketing the
 //! wanted rank and counts exactly where they fall; the interval shrinks by a factor of about
 //! `√m` per round, so with `m = n` it holds `O(n)` pairs after a constant expected number of
-//! `O(n log n)` rounds, and those are listed and selected directly.
+//! `O(n log n)` rounds, and those are listed and selected directly (bracketed first by a
+//! smaller sample when they outnumber the points, so that the listing stays small).
+//!
+//! Memory: points are indexed with `u32` (at most `u32::MAX` of them), so each order a round
+//! keeps costs 4 bytes a point; keys are sorted as 16-byte `(approximation, index)` records
+//! with one error bound for all of them; every part is freed as soon as it is done with. At its
+//! peak (sampling a round's pairs) the selection holds about 48 bytes a point beside the
+//! 16-byte points themselves.
 //!
 //! Exactness: orders at a threshold compare `y·dx − x·dy` for the threshold's `(dy, dx)` with
 //! a floating-point filter and, when the filter cannot decide, an exact sign from error-free
@@ -64,6 +71,10 @@ impl SelectParams {
 /// the two middle slopes when their number is even (numpy `median`, so scipy `theilslopes`).
 /// `None` when every point has the same `x`. `pts` must be sorted by `(x, y)`.
 pub(crate) fn median_slope(pts: &[Pt], params: &SelectParams) -> Option<f64> {
+    // Callers refuse more points (`trend::MAX_POINTS`): indices are `u32`.
+    if pts.len() > u32::MAX as usize {
+        return None;
+    }
     let total = valid_pairs(pts);
     if total == 0 {
         return None;
@@ -126,56 +137,49 @@ fn select(
         let (Some(&first), Some(&last)) = (wanted.first(), wanted.last()) else {
             return found.map(|f| f.unwrap_or(f64::NAN));
         };
-        let scan = Scan::new(pts, &Order::at(pts, lo), &Order::at(pts, hi));
+        let scan = Scan::new(pts, lo, hi);
         debug_assert_eq!(scan.total, upto - below);
         if scan.total <= params.budget || round >= params.max_rounds {
-            let mut slopes = Vec::with_capacity(scan.total as usize);
-            scan.for_each_pair(|i, j| slopes.push(slope(pts, i, j)));
+            let wanted: Vec<u64> = wanted.iter().map(|k| k - below - 1).collect();
+            let values = select_listed(pts, &scan, &wanted, rng);
             for r in 0..2 {
                 if found[r].is_none() {
-                    let idx = (ranks[r] - below - 1) as usize;
-                    let (_, kth, _) = slopes.select_nth_unstable_by(idx, f64::total_cmp);
-                    found[r] = Some(*kth);
+                    let at = wanted.iter().position(|&k| k == ranks[r] - below - 1);
+                    found[r] = at.map(|a| values[a]);
                 }
             }
             continue;
         }
         round += 1;
 
+        // Sample m pairs of the interval uniformly. Only the interval's size is needed after
+        // the sampling, and only the two candidate pairs after their selection: each part is
+        // freed as soon as it is done with, before the counts at the candidates.
         let m = params.sample.max(1);
-        let mut draws: Vec<u64> = (0..m).map(|_| rng.below(scan.total)).collect();
-        draws.sort_unstable();
-        let mut requests = Vec::with_capacity(m);
-        let (mut pos, mut cum) = (0usize, 0u64);
-        for d in draws {
-            while cum + scan.counts[pos] <= d {
-                cum += scan.counts[pos];
-                pos += 1;
-            }
-            requests.push((pos, d - cum));
-        }
-        let mut samples: Vec<(f64, usize, usize)> = scan
-            .partners(&requests)
-            .into_iter()
-            .map(|(i, j)| (slope(pts, i, j), i, j))
-            .collect();
-        samples.sort_by(|a, b| a.0.total_cmp(&b.0));
-        // Only the interval's size is needed from here on: free the scan before the counts.
+        let requests = scan.requests(m, rng);
         let scan_total = scan.total;
+        let mut scan = scan;
+        scan.counts = Vec::new();
+        let mut samples = scan.sample_slopes(pts, &requests);
         drop((scan, requests));
 
         // Expected (0-based) sample indices of the wanted slopes, bracketed by ± spread·√m.
         let expected = |k: u64| (k - below) as f64 / scan_total as f64 * m as f64 - 1.0;
         let delta = params.spread * (m as f64).sqrt();
-        let candidates = [
+        let candidates: Vec<(usize, usize)> = [
             (expected(first) - delta).floor(),
             (expected(last) + delta).ceil(),
-        ];
-        for c in candidates {
-            if c < 0.0 || c >= m as f64 {
-                continue;
-            }
-            let (_, i, j) = samples[c as usize];
+        ]
+        .into_iter()
+        .filter(|&c| c >= 0.0 && c < m as f64)
+        .map(|c| {
+            let by_slope = |a: &(f64, u32, u32), b: &(f64, u32, u32)| a.0.total_cmp(&b.0);
+            let (_, i, j) = *samples.select_nth_unstable_by(c as usize, by_slope).1;
+            (i as usize, j as usize)
+        })
+        .collect();
+        drop(samples);
+        for (i, j) in candidates {
             let t = Threshold::Slope {
                 dy: pts[j].y - pts[i].y,
                 dx: pts[j].x - pts[i].x,
@@ -200,6 +204,60 @@ fn select(
     }
 }
 
+/// Pairs that [`select_listed`] always lists directly (8 MB of slopes).
+const LIST_DIRECTLY: u64 = 1 << 20;
+
+/// The slopes of the scan's pairs at the 0-based ranks `wanted` (ascending, in `total_cmp`
+/// order), by listing the pairs. Up to `max(n, 2²⁰)` pairs are collected and selected
+/// directly. More (the last interval typically holds a few pairs a point, 8 bytes each, more
+/// than the points themselves) are first bracketed by a sample of `n / 8` of them, as in a
+/// contraction round but by float value: one pass then counts the slopes below the bracket and
+/// keeps only those inside it. Should a wanted rank fall outside the bracket (about 3 in 1,000
+/// times), a second pass lists everything.
+fn select_listed(pts: &[Pt], scan: &Scan, wanted: &[u64], rng: &mut SplitMix64) -> Vec<f64> {
+    let select = |kept: &mut Vec<f64>, skipped: u64| -> Option<Vec<f64>> {
+        wanted
+            .iter()
+            .map(|&k| {
+                let r = usize::try_from(k.checked_sub(skipped)?).ok()?;
+                (r < kept.len()).then(|| *kept.select_nth_unstable_by(r, f64::total_cmp).1)
+            })
+            .collect()
+    };
+    let (Some(&first), Some(&last)) = (wanted.first(), wanted.last()) else {
+        return Vec::new();
+    };
+    if scan.total > (pts.len() as u64).max(LIST_DIRECTLY) {
+        let m = (pts.len() / 8).max(64);
+        let mut samples = scan.sample_slopes(pts, &scan.requests(m, rng));
+        let at = |k: u64| k as f64 / scan.total as f64 * m as f64;
+        let delta = 3.0 * (m as f64).sqrt();
+        let (a, b) = ((at(first) - delta).floor(), (at(last) + delta).ceil());
+        let mut nth = |c: f64| {
+            let by_slope = |a: &(f64, u32, u32), b: &(f64, u32, u32)| a.0.total_cmp(&b.0);
+            (c >= 0.0 && c < m as f64)
+                .then(|| samples.select_nth_unstable_by(c as usize, by_slope).1.0)
+        };
+        let (low, high) = (nth(a), nth(b));
+        drop(samples);
+        let (mut below, mut kept) = (0u64, Vec::new());
+        scan.for_each_pair(|i, j| {
+            let s = slope(pts, i, j);
+            if low.is_some_and(|l| s.total_cmp(&l).is_lt()) {
+                below += 1;
+            } else if high.is_none_or(|h| s.total_cmp(&h).is_le()) {
+                kept.push(s);
+            }
+        });
+        if let Some(values) = select(&mut kept, below) {
+            return values;
+        }
+    }
+    let mut all = Vec::with_capacity(scan.total as usize);
+    scan.for_each_pair(|i, j| all.push(slope(pts, i, j)));
+    select(&mut all, 0).unwrap_or_else(|| vec![f64::NAN; wanted.len()])
+}
+
 /// Slope of the pair `(i, j)`, `x_i < x_j`, as every reference computes it.
 fn slope(pts: &[Pt], i: usize, j: usize) -> f64 {
     (pts[j].y - pts[i].y) / (pts[j].x - pts[i].x)
@@ -207,108 +265,119 @@ fn slope(pts: &[Pt], i: usize, j: usize) -> f64 {
 
 /// `(#slopes < t, #slopes ≤ t)`, exactly.
 fn count_at(pts: &[Pt], t: Threshold) -> (u64, u64) {
-    let order = Order::at(pts, t);
-    let scan = Scan::new(pts, &Order::NegInf, &order);
+    let scan = Scan::new(pts, Threshold::NegInf, t);
     // Pairs with slope exactly t: equal keys at t, minus identical points (equal key and x).
     let mut equal = 0u64;
     let mut start = 0;
-    let sorted = &scan.hi_order;
-    for e in 1..=sorted.len() {
-        if e == sorted.len() || order.cmp(pts, sorted[start], sorted[e]) != Ordering::Equal {
-            let class = (e - start) as u64;
-            equal += class * (class - 1) / 2;
-            // Members are in index order and points are (x, y)-sorted: duplicates are adjacent.
-            let mut run = 1u64;
-            for w in sorted[start..e].windows(2) {
-                if pts[w[0]].x == pts[w[1]].x {
-                    run += 1;
-                } else {
-                    equal -= run * (run - 1) / 2;
-                    run = 1;
-                }
+    while start < pts.len() {
+        let end = scan.class_end[scan.hi_order[start] as usize] as usize;
+        let class = (end - start) as u64;
+        equal += class * (class - 1) / 2;
+        // Members are in index order and points are (x, y)-sorted: duplicates are adjacent.
+        let mut run = 1u64;
+        for w in scan.hi_order[start..end].windows(2) {
+            if pts[w[0] as usize].x == pts[w[1] as usize].x {
+                run += 1;
+            } else {
+                equal -= run * (run - 1) / 2;
+                run = 1;
             }
-            equal -= run * (run - 1) / 2;
-            start = e;
         }
+        equal -= run * (run - 1) / 2;
+        start = end;
     }
     (scan.total, scan.total + equal)
 }
 
-/// The order of the points by `y − t·x` (ascending) for a threshold `t`.
-enum Order {
-    /// `t → −∞`: by `x`, then `y`.
-    NegInf,
-    /// `t → +∞`: by `x` descending, then `y`.
-    PosInf,
-    /// Keys at the threshold `dy / dx`, which the exact comparison recomputes from.
-    Keys { keys: Vec<Key>, dy: f64, dx: f64 },
+/// The points in ascending order of their keys `y − t·x` at the threshold `t`, ties by index,
+/// and the ends of the runs of equal keys (classes) in that order. Indices are `u32`: the
+/// orders of a scan cost 4 bytes a point each.
+fn sorted_classes(pts: &[Pt], t: Threshold) -> (Vec<u32>, Vec<u32>) {
+    let n = pts.len();
+    let identical = |a: u32, b: u32| {
+        let (p, q) = (pts[a as usize], pts[b as usize]);
+        p.x == q.x && p.y == q.y
+    };
+    let order: Vec<u32> = match t {
+        // t → −∞: by x, then y: callers sort the points so, the identity is this order.
+        Threshold::NegInf => (0..n as u32).collect(),
+        // t → +∞: by x descending, then y: the runs of equal x of the identity, last first.
+        Threshold::PosInf => {
+            let mut order = Vec::with_capacity(n);
+            let mut end = n;
+            while end > 0 {
+                let mut start = end - 1;
+                while start > 0 && pts[start - 1].x == pts[end - 1].x {
+                    start -= 1;
+                }
+                order.extend(start as u32..end as u32);
+                end = start;
+            }
+            order
+        }
+        Threshold::Slope { dy, dx } => return sorted_key_classes(pts, dy, dx),
+    };
+    // At ±∞ equal keys are identical points, adjacent in either order.
+    let mut ends = Vec::new();
+    for e in 1..=n {
+        if e == n || !identical(order[e - 1], order[e]) {
+            ends.push(e as u32);
+        }
+    }
+    (order, ends)
 }
 
-impl Order {
-    fn at(pts: &[Pt], t: Threshold) -> Self {
-        match t {
-            Threshold::NegInf => Order::NegInf,
-            Threshold::PosInf => Order::PosInf,
-            Threshold::Slope { dy, dx } => {
-                let keys = pts.iter().map(|p| Key::new(*p, dy, dx)).collect();
-                Order::Keys { keys, dy, dx }
-            }
+/// [`sorted_classes`] at the finite threshold `dy / dx`: keys `y·dx − x·dy` compared through
+/// a floating-point filter with one error bound for all of them (the largest of their
+/// [`Key`] bounds), and exactly, as [`Key::cmp`] does, where the filter cannot decide. Sorts
+/// compact `(approximation, index)` records (16 bytes a point, only while sorting).
+fn sorted_key_classes(pts: &[Pt], dy: f64, dx: f64) -> (Vec<u32>, Vec<u32>) {
+    let n = pts.len();
+    let mut bound = 0.0f64;
+    let mut items: Vec<(f64, u32)> = pts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let k = Key::new(*p, dy, dx);
+            bound = bound.max(k.bound);
+            (k.approx, i as u32)
+        })
+        .collect();
+    let filter = 2.0 * bound;
+    let key_cmp = |a: &(f64, u32), b: &(f64, u32)| {
+        let d = a.0 - b.0;
+        if d.abs() > filter {
+            d.total_cmp(&0.0)
+        } else {
+            exact_key_cmp(pts[a.1 as usize], pts[b.1 as usize], dy, dx)
+        }
+    };
+    items.sort_unstable_by(|a, b| key_cmp(a, b).then(a.1.cmp(&b.1)));
+    let mut ends = Vec::new();
+    for e in 1..=n {
+        if e == n || key_cmp(&items[e - 1], &items[e]) != Ordering::Equal {
+            ends.push(e as u32);
         }
     }
+    let order = items.iter().map(|&(_, i)| i).collect();
+    (order, ends)
+}
 
-    fn cmp(&self, pts: &[Pt], a: usize, b: usize) -> Ordering {
-        match self {
-            Order::NegInf => pts[a]
-                .x
-                .total_cmp(&pts[b].x)
-                .then(pts[a].y.total_cmp(&pts[b].y)),
-            Order::PosInf => pts[b]
-                .x
-                .total_cmp(&pts[a].x)
-                .then(pts[a].y.total_cmp(&pts[b].y)),
-            Order::Keys { keys, dy, dx } => keys[a].cmp(
-                &keys[b],
-                || exact_terms(pts[a], *dy, *dx),
-                || exact_terms(pts[b], *dy, *dx),
-            ),
-        }
-    }
-
-    /// Point indices in this order, ties by index.
-    fn sorted(&self, pts: &[Pt]) -> Vec<usize> {
-        match self {
-            // Callers sort the points by (x, y): the identity is this order.
-            Order::NegInf => (0..pts.len()).collect(),
-            Order::PosInf => {
-                let mut idx: Vec<usize> = (0..pts.len()).collect();
-                idx.sort_unstable_by(|&a, &b| self.cmp(pts, a, b).then(a.cmp(&b)));
-                idx
-            }
-            Order::Keys { keys, .. } => {
-                // Sort compact (approx, bound, index) records so the filter decides without
-                // touching the exact terms.
-                let mut items: Vec<(f64, f64, usize)> = keys
-                    .iter()
-                    .enumerate()
-                    .map(|(i, k)| (k.approx, k.bound, i))
-                    .collect();
-                items.sort_unstable_by(|a, b| {
-                    let d = a.0 - b.0;
-                    if d.abs() > a.1 + b.1 {
-                        d.total_cmp(&0.0)
-                    } else {
-                        self.cmp(pts, a.2, b.2).then(a.2.cmp(&b.2))
-                    }
-                });
-                items.into_iter().map(|(_, _, i)| i).collect()
-            }
-        }
-    }
+/// The keys of `p` and `q` at `dy / dx` compared as [`Key::cmp`] does: what the shared filter
+/// of [`sorted_key_classes`] leaves undecided (rare: kept out of the sort's inner loop).
+#[cold]
+#[inline(never)]
+fn exact_key_cmp(p: Pt, q: Pt, dy: f64, dx: f64) -> Ordering {
+    Key::new(p, dy, dx).cmp(
+        &Key::new(q, dy, dx),
+        || exact_terms(p, dy, dx),
+        || exact_terms(q, dy, dx),
+    )
 }
 
 /// `y·dx − x·dy` for one point: a float approximation with an error bound. The exact value,
 /// four floats from [`exact_terms`], is recomputed when the bound cannot decide a comparison
-/// rather than stored (a third of the memory per key).
+/// rather than stored.
 #[derive(Debug, Clone, Copy)]
 struct Key {
     approx: f64,
@@ -410,113 +479,137 @@ fn sign_of_sum<const N: usize>(terms: [f64; N]) -> Ordering {
 
 /// The pairs `i, j` with `key_lo(i) < key_lo(j)` and `key_hi(i) > key_hi(j)`: for `lo < hi`
 /// these are exactly the pairs with `x_i < x_j` and slope strictly between `lo` and `hi`.
+/// 24 bytes a point (six `u32` arrays), plus a 4-byte Fenwick tree while counting.
 struct Scan {
-    lo_order: Vec<usize>,
-    /// Ranges of `lo_order` with equal keys at `lo`.
-    lo_groups: Vec<(usize, usize)>,
-    hi_order: Vec<usize>,
+    lo_order: Vec<u32>,
+    /// Ends of the runs of `lo_order` with equal keys at `lo`.
+    lo_ends: Vec<u32>,
+    hi_order: Vec<u32>,
     /// Position of each point in `hi_order`.
-    hi_pos: Vec<usize>,
+    hi_pos: Vec<u32>,
     /// One past the last position of each point's equal-key class in `hi_order`.
-    class_end: Vec<usize>,
-    /// Pairs per point `j`, indexed by `j`'s position in `lo_order`.
-    counts: Vec<u64>,
+    class_end: Vec<u32>,
+    /// Pairs per point `j`, indexed by `j`'s position in `lo_order` (fewer than the points).
+    counts: Vec<u32>,
     total: u64,
 }
 
 impl Scan {
-    fn new(pts: &[Pt], lo: &Order, hi: &Order) -> Self {
+    fn new(pts: &[Pt], lo: Threshold, hi: Threshold) -> Self {
         let n = pts.len();
-        let lo_order = lo.sorted(pts);
-        let mut lo_groups = Vec::new();
+        let (lo_order, lo_ends) = sorted_classes(pts, lo);
+        let (hi_order, hi_ends) = sorted_classes(pts, hi);
+        let mut hi_pos = vec![0u32; n];
+        let mut class_end = vec![0u32; n];
         let mut start = 0;
-        for e in 1..=n {
-            if e == n || lo.cmp(pts, lo_order[start], lo_order[e]) != Ordering::Equal {
-                lo_groups.push((start, e));
-                start = e;
+        for &end in &hi_ends {
+            for (pos, &p) in hi_order.iter().enumerate().take(end as usize).skip(start) {
+                hi_pos[p as usize] = pos as u32;
+                class_end[p as usize] = end;
             }
+            start = end as usize;
         }
-        let hi_order = hi.sorted(pts);
-        let mut hi_pos = vec![0; n];
-        let mut class_end = vec![0; n];
+        drop(hi_ends);
+        let mut counts = vec![0u32; n];
+        let mut total = 0u64;
+        let mut tree = Fenwick::new(n);
+        let mut inserted = 0u32;
         let mut start = 0;
-        for e in 1..=n {
-            if e == n || hi.cmp(pts, hi_order[start], hi_order[e]) != Ordering::Equal {
-                for (pos, &p) in hi_order.iter().enumerate().take(e).skip(start) {
-                    hi_pos[p] = pos;
-                    class_end[p] = e;
-                }
-                start = e;
+        for &end in &lo_ends {
+            let group = start..end as usize;
+            for pos in group.clone() {
+                let j = lo_order[pos] as usize;
+                let c = inserted - tree.prefix(class_end[j] as usize);
+                counts[pos] = c;
+                total += u64::from(c);
             }
+            for pos in group {
+                tree.add(hi_pos[lo_order[pos] as usize] as usize);
+            }
+            inserted = end;
+            start = end as usize;
         }
-        let mut scan = Scan {
+        Scan {
             lo_order,
-            lo_groups,
+            lo_ends,
             hi_order,
             hi_pos,
             class_end,
-            counts: vec![0; n],
-            total: 0,
-        };
-        let mut tree = Fenwick::new(n);
-        let mut inserted = 0u64;
-        for &(start, end) in &scan.lo_groups {
-            for pos in start..end {
-                let j = scan.lo_order[pos];
-                let c = inserted - tree.prefix(scan.class_end[j]);
-                scan.counts[pos] = c;
-                scan.total += c;
-            }
-            for pos in start..end {
-                tree.add(scan.hi_pos[scan.lo_order[pos]]);
-            }
-            inserted += (end - start) as u64;
+            counts,
+            total,
         }
-        scan
+    }
+
+    /// `m` pairs of the interval drawn uniformly (with replacement): sorted draws in
+    /// `0..total`, each turned in place into a request `position in lo_order << 32 | r` for the
+    /// `r`-th pair of the point there (positions and pair counts fit 32 bits: at most
+    /// `u32::MAX` points). The interval must not be empty.
+    fn requests(&self, m: usize, rng: &mut SplitMix64) -> Vec<u64> {
+        let mut requests: Vec<u64> = (0..m).map(|_| rng.below(self.total)).collect();
+        requests.sort_unstable();
+        let (mut pos, mut cum) = (0usize, 0u64);
+        for d in &mut requests {
+            while cum + u64::from(self.counts[pos]) <= *d {
+                cum += u64::from(self.counts[pos]);
+                pos += 1;
+            }
+            *d = (pos as u64) << 32 | (*d - cum);
+        }
+        requests
+    }
+
+    /// Inserts the points of `lo_order[group]` into `tree` at their `hi` positions.
+    fn insert(&self, tree: &mut Fenwick, group: std::ops::Range<usize>) {
+        for pos in group {
+            tree.add(self.hi_pos[self.lo_order[pos] as usize] as usize);
+        }
     }
 
     /// Calls `f(i, j)` for every pair of the interval.
     fn for_each_pair(&self, mut f: impl FnMut(usize, usize)) {
         let mut tree = Fenwick::new(self.lo_order.len());
-        for &(start, end) in &self.lo_groups {
-            for pos in start..end {
-                let j = self.lo_order[pos];
-                let below = tree.prefix(self.class_end[j]);
+        let mut start = 0;
+        for &end in &self.lo_ends {
+            for pos in start..end as usize {
+                let j = self.lo_order[pos] as usize;
+                let below = tree.prefix(self.class_end[j] as usize);
                 for r in 0..self.counts[pos] {
-                    f(self.hi_order[tree.kth(below + r + 1)], j);
+                    f(self.hi_order[tree.kth(below + r + 1)] as usize, j);
                 }
             }
-            for pos in start..end {
-                tree.add(self.hi_pos[self.lo_order[pos]]);
-            }
+            self.insert(&mut tree, start..end as usize);
+            start = end as usize;
         }
     }
 
-    /// The `r`-th (0-based) partner `i` of the point at `lo_order[pos]`, for each request
-    /// `(pos, r)` with `r < counts[pos]`; requests sorted by `pos`. Returns `(i, j)` pairs.
-    fn partners(&self, requests: &[(usize, u64)]) -> Vec<(usize, usize)> {
+    /// The sampled pairs with their slopes: for each request `pos << 32 | r` (sorted), the
+    /// `r`-th (0-based) partner `i` of the point `j` at `lo_order[pos]`, as
+    /// `(slope, i, j)`.
+    fn sample_slopes(&self, pts: &[Pt], requests: &[u64]) -> Vec<(f64, u32, u32)> {
         let mut tree = Fenwick::new(self.lo_order.len());
         let mut out = Vec::with_capacity(requests.len());
         let mut q = 0;
-        for &(start, end) in &self.lo_groups {
-            while q < requests.len() && requests[q].0 < end {
-                let (pos, r) = requests[q];
+        let mut start = 0;
+        for &end in &self.lo_ends {
+            while let Some(&request) = requests.get(q).filter(|&&r| r >> 32 < u64::from(end)) {
+                let (pos, r) = ((request >> 32) as usize, (request & 0xFFFF_FFFF) as u32);
                 let j = self.lo_order[pos];
-                let at = tree.kth(tree.prefix(self.class_end[j]) + r + 1);
-                out.push((self.hi_order[at], j));
+                let below = tree.prefix(self.class_end[j as usize] as usize);
+                let i = self.hi_order[tree.kth(below + r + 1)];
+                out.push((slope(pts, i as usize, j as usize), i, j));
                 q += 1;
             }
-            for pos in start..end {
-                tree.add(self.hi_pos[self.lo_order[pos]]);
-            }
+            self.insert(&mut tree, start..end as usize);
+            start = end as usize;
         }
         out
     }
 }
 
-/// Binary indexed tree over positions `0..n` counting inserted positions (Fenwick 1994).
+/// Binary indexed tree over positions `0..n` counting inserted positions (Fenwick 1994);
+/// `u32` counts, as a scan holds at most `u32::MAX` points.
 struct Fenwick {
-    tree: Vec<u64>,
+    tree: Vec<u32>,
 }
 
 impl Fenwick {
@@ -535,7 +628,7 @@ impl Fenwick {
     }
 
     /// Number of inserted positions `< end`.
-    fn prefix(&self, end: usize) -> u64 {
+    fn prefix(&self, end: usize) -> u32 {
         let (mut i, mut sum) = (end, 0);
         while i > 0 {
             sum += self.tree[i];
@@ -545,7 +638,7 @@ impl Fenwick {
     }
 
     /// The `k`-th smallest inserted position (1-based `k`, at most the number inserted).
-    fn kth(&self, mut k: u64) -> usize {
+    fn kth(&self, mut k: u32) -> usize {
         let n = self.tree.len() - 1;
         let mut pos = 0;
         let mut step = if n == 0 { 0 } else { 1 << n.ilog2() };
