@@ -23,10 +23,13 @@ pub struct EvalArgs {
     /// Also write the report to this Markdown file.
     #[arg(long)]
     pub markdown: Option<PathBuf>,
+    /// End of the generated history (RFC 3339; default now): a fixed end reproduces a report.
+    #[arg(long)]
+    pub end: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<()> {
-    let end = chrono::Utc::now();
+    let end = args.end.unwrap_or_else(chrono::Utc::now);
     let params = |seed| workload::DemoParams {
         days: args.days,
         workflows: args.workflows,
