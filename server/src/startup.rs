@@ -60,12 +60,12 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
-        let services = service::Services {
-            pool: pool.clone(),
-            cost: config.cost_model(),
-            cache_ttl: std::time::Duration::from_secs(config.cache_ttl_secs),
-            read_raw: config.read_raw,
-        };
+        let services = service::Services::new(
+            pool.clone(),
+            config.cost_model(),
+            std::time::Duration::from_secs(config.cache_ttl_secs),
+            config.read_raw,
+        );
         if config.summary_refresh_secs > 0 {
             tokio::spawn(refresh_summary_every(
                 pool.clone(),

@@ -73,6 +73,26 @@ async fn with_no_cache_every_request_sees_new_executions(pool: PgPool) {
     );
 }
 
+#[sqlx::test(
+    migrations = "../migrations",
+    fixtures(path = "../../db/tests/fixtures", scripts("small"))
+)]
+async fn a_named_ranking_is_computed_once_per_ttl_and_an_explicit_window_always(pool: PgPool) {
+    let app = spawn_with(pool.clone(), |c| c.cache_ttl_secs = 3600).await;
+    let named = "/api/v1/task-analytics/tasks/rankings?metric=executions&time_range=all";
+    let explicit =
+        "/api/v1/task-analytics/tasks/rankings?metric=executions&from=2025-01-01T00:00:00Z";
+    let top = |v: Value| v["items"][0]["value"].as_f64().unwrap();
+    assert_eq!(top(get(&app, named).await), 4.0, "etl.extract's 4 runs");
+    let body = serde_json::json!({"executions": [{
+        "executionId": "e5", "workflowId": "etl_orders", "workflowExecutionId": "run-1",
+        "taskId": "etl.extract", "taskName": "Extract", "status": "completed",
+        "startTime": "2026-01-01T10:07:00Z", "endTime": "2026-01-01T10:07:03Z"}]});
+    assert_eq!(app.ingest().json(&body).send().await.unwrap().status(), 200);
+    assert_eq!(top(get(&app, named).await), 4.0, "served from the cache");
+    assert_eq!(top(get(&app, explicit).await), 5.0, "computed");
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn detected_patterns_are_stored_by_signature(pool: PgPool) {
     let generator = workload::Generator::new(workload::DemoParams {

@@ -176,6 +176,36 @@ async fn top_p95<'a>(
     Ok(done)
 }
 
+/// As [`rankings`] for a named window (`7d`, ...): served from [`Services::rankings_cache`]
+/// when computed less than [`Services::cache_ttl`] ago (one computation for any number of
+/// concurrent callers). Explicit `from`/`to` windows (`label = None`) are always computed.
+pub async fn rankings_cached(
+    s: &Services,
+    metric: &str,
+    limit: Option<i64>,
+    label: Option<&str>,
+    window: TimeWindow,
+) -> Result<Windowed<Rankings>, ServiceError> {
+    let Some(label) = label.filter(|_| !s.cache_ttl.is_zero()) else {
+        return rankings(s, metric, limit, window).await;
+    };
+    let key = format!("{metric}|{limit:?}|{label}");
+    let cached = s
+        .rankings_cache
+        .optionally_get_with(key, async {
+            rankings(s, metric, limit, window)
+                .await
+                .ok()
+                .map(std::sync::Arc::new)
+        })
+        .await;
+    match cached {
+        Some(r) => Ok((*r).clone()),
+        // Errors are not cached: compute again for this caller's error.
+        None => rankings(s, metric, limit, window).await,
+    }
+}
+
 pub const RANKINGS_DEFAULT_LIMIT: i64 = 20;
 pub const RANKINGS_MAX_LIMIT: i64 = 100;
 

@@ -67,11 +67,13 @@ async fn a_dashboard_from_rollups_shows_what_the_executions_show(pool: PgPool) {
             .await
             .unwrap();
     }
-    let services = |read_raw| Services {
-        pool: pool.clone(),
-        cost: Default::default(),
-        cache_ttl: std::time::Duration::ZERO,
-        read_raw,
+    let services = |read_raw| {
+        Services::new(
+            pool.clone(),
+            Default::default(),
+            std::time::Duration::ZERO,
+            read_raw,
+        )
     };
     // Partial hours at both ends.
     let window = TimeWindow {

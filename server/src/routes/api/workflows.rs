@@ -112,10 +112,18 @@ pub async fn rankings(
     State(state): State<ServerState>,
     Query(q): Query<RankingsParams>,
 ) -> Result<Json<Windowed<Rankings>>, Problem> {
+    let label = match (&q.from, &q.to) {
+        (None, None) => Some(
+            q.time_range
+                .clone()
+                .unwrap_or_else(|| TimeRangePreset::Week.as_str().to_owned()),
+        ),
+        _ => None,
+    };
     let w = window(q.time_range, q.from, q.to, TimeRangePreset::Week)?;
     let metric = q.metric.as_deref().unwrap_or("performance");
     Ok(Json(
-        service::rankings(&state.services, metric, q.limit, w).await?,
+        service::rankings_cached(&state.services, metric, q.limit, label.as_deref(), w).await?,
     ))
 }
 
