@@ -65,22 +65,21 @@ fi
     || pg_size_pretty(pg_database_size(current_database()))"
 "${PSQL[@]}" -c 'SELECT task_key FROM tasks ORDER BY task_key' > "$WORK/keys"
 
-serve() { # serve PORT [raw]
-    local raw=false
-    [ "${2:-}" = raw ] && raw=true
-    TASKLENS_ADDR="127.0.0.1:$1" TASKLENS_CACHE_TTL_SECS=0 TASKLENS_SUMMARY_REFRESH_SECS=0 \
-        TASKLENS_READ_RAW=$raw TASKLENS_REQUEST_TIMEOUT_SECS=120 TASKLENS_DB_MAX_CONNECTIONS=20 \
+serve() { # serve PORT TTL RAW
+    TASKLENS_ADDR="127.0.0.1:$1" TASKLENS_CACHE_TTL_SECS=$2 TASKLENS_SUMMARY_REFRESH_SECS=0 \
+        TASKLENS_READ_RAW=$3 TASKLENS_REQUEST_TIMEOUT_SECS=120 TASKLENS_DB_MAX_CONNECTIONS=20 \
         TASKLENS_DB_STATEMENT_TIMEOUT_MS=120000 TASKLENS_DB_ACQUIRE_TIMEOUT_MS=120000 \
         RUST_LOG=warn "$BIN" serve >"$WORK/server-$1.log" 2>&1 &
     PIDS+=($!)
     for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 0.2; done
     echo "server on $1 did not start" >&2; exit 1
 }
-ROLLUP_PORT=3401
-RAW_PORT=3402
-serve $ROLLUP_PORT
-ROLLUP_PID=${PIDS[-1]}
-serve $RAW_PORT raw
+serve 3401 60 false
+PID_A=${PIDS[-1]}
+serve 3402 0 false
+PID_B=${PIDS[-1]}
+serve 3403 0 true
+PID_C=${PIDS[-1]}
 
 BASE=/api/v1/task-analytics
 ENDPOINTS=(
@@ -89,35 +88,48 @@ ENDPOINTS=(
     "rankings (p95)|$BASE/tasks/rankings?metric=duration&time_range=30d"
     "failures|$BASE/tasks/{key}/failures?time_range=24h"
 )
-load() { # load PORT PATH SECONDS → RESULT line
-    KEYS_FILE="$WORK/keys" PATH_TEMPLATE="$2" wrk -t2 -c50 -d"$3"s --timeout 120s \
-        -s "$ROOT/scripts/bench/random_task.lua" "http://127.0.0.1:$1" | grep RESULT
+load() { # load PORT PATH SECONDS CONNECTIONS → RESULT line
+    KEYS_FILE="$WORK/keys" PATH_TEMPLATE="$2" wrk -t"$(( $4 < 2 ? 1 : 2 ))" -c"$4" -d"$3"s \
+        --timeout 120s -s "$ROOT/scripts/bench/random_task.lua" "http://127.0.0.1:$1" | grep RESULT
 }
-echo
-echo "| endpoint | path | requests | errors | p50 ms | p95 ms | p99 ms | req/s |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|"
-for e in "${ENDPOINTS[@]}"; do
-    name=${e%%|*}
-    path=${e#*|}
-    for which in rollups raw; do
-        port=$ROLLUP_PORT
-        [ $which = raw ] && port=$RAW_PORT
-        curl -fs "http://127.0.0.1:$port${path//\{key\}/$(head -1 "$WORK/keys")}" >/dev/null # warm
-        r=$(load $port "$path" "$SECONDS_PER_RUN")
-        python3 - "$name" "$which" "$r" <<'PY'
+row() { # row NAME WHICH RESULT
+    python3 - "$@" <<'PY'
 import sys
 name, which, line = sys.argv[1:]
 f = dict(kv.split("=") for kv in line.split()[1:])
 print(f"| {name} | {which} | {int(f['requests']):,} | {int(f['errors']) + int(f['non2xx'])} | "
       f"{float(f['p50_ms']):.1f} | {float(f['p95_ms']):.1f} | {float(f['p99_ms']):.1f} | {float(f['rps']):.1f} |")
 PY
-    done
+}
+first_key=$(head -1 "$WORK/keys")
+echo
+echo "1. closed loop, 50 connections, ${SECONDS_PER_RUN} s each, server A (product defaults)"
+echo
+echo "| endpoint | server | requests | errors | p50 ms | p95 ms | p99 ms | req/s |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
+for e in "${ENDPOINTS[@]}"; do
+    name=${e%%|*}
+    path=${e#*|}
+    row "$name" "A: rollups, caches 60 s" "$(load 3401 "$path" "$SECONDS_PER_RUN" 50)"
+done
+echo
+COLD_SECONDS=${BENCH_COLD_SECONDS:-20}
+echo "2. cold: one connection, ${COLD_SECONDS} s each, caches off"
+echo
+echo "| endpoint | server | requests | errors | p50 ms | p95 ms | p99 ms | req/s |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
+for e in "${ENDPOINTS[@]}"; do
+    name=${e%%|*}
+    path=${e#*|}
+    curl -fs "http://127.0.0.1:3402${path//\{key\}/$first_key}" >/dev/null # warm
+    row "$name" "B: rollups" "$(load 3402 "$path" "$COLD_SECONDS" 1)"
+    row "$name" "C: raw rows" "$(load 3403 "$path" "$COLD_SECONDS" 1)"
 done
 
 echo
-echo "percentile error of /performance (30d, rollups) against percentile_cont over the raw rows, 200 tasks:"
+echo "3. percentile error of /performance (30d, server B) against percentile_cont over the raw rows, 200 tasks:"
 shuf -n 200 --random-source=<(yes) "$WORK/keys" > "$WORK/sample"
-python3 - "$WORK/sample" "$ROLLUP_PORT" "$PGPORT" <<'PY'
+python3 - "$WORK/sample" 3402 "$PGPORT" <<'PY'
 import json, subprocess, sys, urllib.request
 keys, port, pgport = open(sys.argv[1]).read().split(), sys.argv[2], sys.argv[3]
 worst = {"p50Duration": 0.0, "p95Duration": 0.0, "p99Duration": 0.0}
@@ -138,4 +150,7 @@ for k in keys:
             worst[name] = max(worst[name], abs(got - want) / want)
 print("  largest relative error: " + ", ".join(f"{k[:3]} {v * 100:.3f} %" for k, v in worst.items()))
 PY
-echo "rollup server peak RSS: $(awk '/VmHWM/{printf "%.0f MB", $2/1024}' /proc/$ROLLUP_PID/status)"
+for p in "A $PID_A" "B $PID_B" "C $PID_C"; do
+    set -- $p
+    echo "server $1 peak RSS: $(awk '/VmHWM/{printf "%.0f MB", $2/1024}' /proc/$2/status)"
+done
