@@ -47,9 +47,17 @@ pub fn connect(url: &str, opts: &PoolOptions) -> Result<PgPool, DbError> {
         .map_err(DbError::from)
 }
 
-/// Applies pending migrations from `migrations/` (embedded at compile time).
+/// Applies pending migrations from `migrations/` (embedded at compile time), on one
+/// connection without the pool's statement timeout: a migration that backfills rollups over a
+/// large history legitimately runs for minutes. The connection is closed afterwards rather
+/// than returned to the pool with the timeout lifted.
 pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
-    sqlx::migrate!("../migrations").run(pool).await?;
+    let mut conn = pool.acquire().await?;
+    sqlx::query("SET statement_timeout = 0")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::migrate!("../migrations").run(&mut *conn).await?;
+    conn.close().await?;
     Ok(())
 }
 

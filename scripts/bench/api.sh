@@ -42,7 +42,9 @@ cargo build --release -p server
 BIN="$CARGO_TARGET_DIR/release/tasklens"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(date -u +%F)"
 
-if ! "$BIN" migrate >/dev/null 2>&1 || [ "$("${PSQL[@]}" -c 'SELECT count(*) > 0 FROM task_execution_history')" != t ]; then
+log "applying migrations"
+"$BIN" migrate
+if [ "$("${PSQL[@]}" -c 'SELECT count(*) > 0 FROM task_execution_history')" != t ]; then
     log "loading demo: $WORKFLOWS workflows × scale $SCALE over 30 days (rollup triggers off)"
     "${PSQL[@]}" -c 'ALTER TABLE task_execution_history DISABLE TRIGGER USER'
     start=$(date +%s.%N)
