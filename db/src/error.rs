@@ -12,6 +12,9 @@ pub enum DbError {
     Invalid(Vec<types::ingest::FieldError>),
     #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A blocking step after a query (merging rows) panicked or was cancelled.
+    #[error("processing query results failed: {0}")]
+    Task(String),
 }
 
 impl From<sqlx::Error> for DbError {

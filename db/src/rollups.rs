@@ -240,18 +240,23 @@ pub async fn summaries(
     window: &TimeWindow,
 ) -> Result<HashMap<Uuid, Rollup>, DbError> {
     let (rows, raw) = parts(pool, task_ids, window).await?;
-    let mut out: HashMap<Uuid, Rollup> = HashMap::new();
-    for r in rows {
-        out.entry(r.task_id).or_default().merge(&Rollup::from(r));
-    }
-    let mut edges: HashMap<Uuid, Vec<Execution>> = HashMap::new();
-    for r in &raw {
-        edges.entry(r.task_id).or_default().push(r.execution());
-    }
-    for (task, execs) in edges {
-        out.entry(task).or_default().merge(&Rollup::of(&execs));
-    }
-    Ok(out)
+    // Merging thousands of tasks' hours is CPU work: off the async workers.
+    tokio::task::spawn_blocking(move || {
+        let mut out: HashMap<Uuid, Rollup> = HashMap::new();
+        for r in rows {
+            out.entry(r.task_id).or_default().merge(&Rollup::from(r));
+        }
+        let mut edges: HashMap<Uuid, Vec<Execution>> = HashMap::new();
+        for r in &raw {
+            edges.entry(r.task_id).or_default().push(r.execution());
+        }
+        for (task, execs) in edges {
+            out.entry(task).or_default().merge(&Rollup::of(&execs));
+        }
+        out
+    })
+    .await
+    .map_err(|e| DbError::Task(e.to_string()))
 }
 
 /// One task's window hour by hour: `(hour start ms, rollup)` for its whole hours, and the raw
