@@ -324,8 +324,9 @@ pub async fn trend_points(
     Ok(points)
 }
 
-/// `(start, duration ms)` of the task's completed runs in the window at or above `slow` ms or
-/// at or below `fast` ms (positive), slowest first, at most `limit`.
+/// `(start, duration ms)` of the task's completed runs in the window at or above `slow` ms
+/// (slowest first, at most `limit`) and at or below `fast` ms (positive; fastest first, at
+/// most `limit`): two range scans of the completed-durations index.
 pub async fn duration_extremes(
     pool: &PgPool,
     task_id: Uuid,
@@ -334,11 +335,15 @@ pub async fn duration_extremes(
     limit: i64,
 ) -> Result<Vec<(DateTime<Utc>, f64)>, DbError> {
     Ok(sqlx::query_as(
-        "SELECT start_time, duration_ms::float8 FROM task_execution_history
-         WHERE task_id = $1 AND ($2::timestamptz IS NULL OR start_time >= $2) AND start_time < $3
-           AND status = 'completed' AND duration_ms > 0
-           AND (duration_ms >= $4 OR duration_ms <= $5)
-         ORDER BY duration_ms DESC LIMIT $6",
+        "(SELECT start_time, duration_ms::float8 FROM task_execution_history
+          WHERE task_id = $1 AND status = 'completed' AND duration_ms > 0 AND duration_ms >= ceil($4)::bigint
+            AND ($2::timestamptz IS NULL OR start_time >= $2) AND start_time < $3
+          ORDER BY task_execution_history.duration_ms DESC LIMIT $6)
+         UNION ALL
+         (SELECT start_time, duration_ms::float8 FROM task_execution_history
+          WHERE task_id = $1 AND status = 'completed' AND duration_ms > 0 AND duration_ms <= floor($5)::bigint
+            AND ($2::timestamptz IS NULL OR start_time >= $2) AND start_time < $3
+          ORDER BY task_execution_history.duration_ms LIMIT $6)",
     )
     .bind(task_id)
     .bind(window.from)

@@ -2,9 +2,9 @@
 # Dashboard render time at 100,000 executions per task (run on demand:
 # `scripts/bench.sh dashboard`, never in CI).
 #
-# Loads one demo workflow at BENCH_SCALE (default 200: ≈ 100,000 executions per task over 30
-# days) through the normal ingest path (rollup triggers on), then times the server-side render
-# of `/tasks/{key}?range=30d` (the complete SSR page: one server function, all charts) for the
+# Loads one demo workflow at BENCH_SCALE (default 200) over 35 days (its busiest task runs every
+# 30 s: ≈ 105,000 executions) through the normal ingest path (rollup triggers on), then times
+# the server-side render of `/tasks/{key}?range=90d` (the whole history) (the complete SSR page: one server function, all charts) for the
 # busiest task with wrk on one connection, on two release servers over the same database: one
 # reading rollups (the product), one reading every execution (TASKLENS_READ_RAW, the baseline).
 source "$(dirname "$0")/../lib/common.sh"
@@ -31,15 +31,15 @@ cargo build --release -p server
 BIN="$CARGO_TARGET_DIR/release/tasklens"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(date -u +%F)"
 start=$(date +%s.%N)
-"$BIN" demo --workflows 1 --scale "$SCALE" --days 30 --seed 11 --ground-truth "$WORK/truth.json"
+"$BIN" demo --workflows 1 --scale "$SCALE" --days 35 --seed 11 --ground-truth "$WORK/truth.json"
 end=$(date +%s.%N)
 "${PSQL[@]}" -c 'VACUUM ANALYZE'
 n=$("${PSQL[@]}" -c 'SELECT count(*) FROM task_execution_history')
 python3 -c "print(f'load with rollup triggers: {$n:,} executions in {$end - $start:.0f} s ({$n / ($end - $start):,.0f}/s)')"
 read -r KEY COUNT < <("${PSQL[@]}" -F ' ' -c "SELECT t.task_key, count(*) FROM task_execution_history e
-    JOIN tasks t ON t.id = e.task_id WHERE e.start_time >= now() - interval '30 days'
+    JOIN tasks t ON t.id = e.task_id WHERE e.start_time >= now() - interval '90 days'
     GROUP BY 1 ORDER BY 2 DESC LIMIT 1")
-echo "busiest task: $KEY with $COUNT executions in the last 30 days"
+echo "busiest task: $KEY with $COUNT executions in the last 90 days"
 
 serve() { # serve PORT [raw]
     local raw=false
@@ -59,8 +59,8 @@ echo "|---|---:|---:|---:|---:|---:|---:|"
 for port in 3411 3412; do
     which=rollups
     [ $port = 3412 ] && which="raw rows"
-    bytes=$(curl -fs "http://127.0.0.1:$port/tasks/$KEY?range=30d" | wc -c)
-    r=$(KEYS_FILE="$WORK/keys" PATH_TEMPLATE="/tasks/{key}?range=30d" wrk -t1 -c1 -d"$SECONDS_PER_RUN"s \
+    bytes=$(curl -fs "http://127.0.0.1:$port/tasks/$KEY?range=90d" | wc -c)
+    r=$(KEYS_FILE="$WORK/keys" PATH_TEMPLATE="/tasks/{key}?range=90d" wrk -t1 -c1 -d"$SECONDS_PER_RUN"s \
         --timeout 60s -s "$ROOT/scripts/bench/random_task.lua" "http://127.0.0.1:$port" | grep RESULT)
     python3 - "$which" "$r" "$bytes" <<'PY'
 import sys

@@ -2,7 +2,7 @@
 //! database round and computed in one analysis pass. Up to [`DASHBOARD_RECORDS`] executions in
 //! the window, everything is computed from the executions themselves; above, the cards, the
 //! duration distribution and the time buckets come from the hourly rollups (so a page costs the
-//! same at 100,000 executions as at 5,000), outliers from one indexed query with cut-offs read
+//! same at 100,000 executions as at 2,000), outliers from one indexed query with cut-offs read
 //! from the rollups, and error signatures from the latest [`DASHBOARD_RECORDS`] executions.
 
 use std::collections::HashMap;
@@ -24,9 +24,9 @@ use crate::tasks::{compute, edges_of, parse_plain};
 use crate::{ServiceError, Services};
 
 /// Completed runs per workflow task whose median weighs the DAG (see `db::samples`).
-pub const DAG_SAMPLE_PER_TASK: i64 = 500;
+pub const DAG_SAMPLE_PER_TASK: i64 = 200;
 /// Executions read one by one: the whole window below this, the latest this many above.
-pub const DASHBOARD_RECORDS: i64 = 5_000;
+pub const DASHBOARD_RECORDS: i64 = 2_000;
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -52,8 +52,9 @@ pub async fn task_dashboard(
         .ok_or_else(|| ServiceError::NotFound(format!("task {key:?}")))?;
     // The workflow's other tasks contribute a bounded sample each (their median weighs the
     // DAG), so the page costs O(own executions), not O(workflow).
+    // The baseline reads every execution of the window.
     let limit = if s.read_raw {
-        db::executions::MAX_TASK_RECORDS
+        i64::MAX
     } else {
         DASHBOARD_RECORDS
     };

@@ -27,5 +27,6 @@ JOIN workflow_executions we ON we.id = e.workflow_execution_id
 WHERE e.task_id = $1
   AND ($2::timestamptz IS NULL OR e.start_time >= $2)
   AND e.start_time < $3
-ORDER BY e.start_time DESC, e.id DESC
+-- By start only, so the (task_id, start_time DESC) index answers it with the limit.
+ORDER BY e.start_time DESC
 LIMIT $4
