@@ -54,8 +54,17 @@ impl Rollup {
         let mut r = Rollup::default();
         let mut durations = Vec::with_capacity(execs.len());
         let mut completed = Vec::new();
+        // Priced at 1 per core-hour and per GB-hour, the cost model yields the hours themselves.
+        let unit = CostModel {
+            cpu_hour: 1.0,
+            gb_hour: 1.0,
+            ..CostModel::default()
+        };
         for e in execs {
             r.executions += 1;
+            let (core_hours, gb_hours) = crate::task::execution_cost(e, &unit);
+            r.core_hours += core_hours;
+            r.gb_hours += gb_hours;
             if let (Some(d), Some(cores), Some(cpu)) =
                 (e.duration_ms, e.cpu_allocated_cores, e.cpu_time_ms)
                 && d > 0.0
@@ -83,16 +92,6 @@ impl Rollup {
                 }
                 if e.status == ExecutionStatus::Completed {
                     completed.push(d);
-                }
-                if d > 0.0 {
-                    let hours = d / 3_600_000.0;
-                    let cores = e
-                        .cpu_allocated_cores
-                        .or_else(|| e.cpu_time_ms.map(|c| c / d))
-                        .unwrap_or(1.0);
-                    let gb = e.memory_allocated_mb.or(e.memory_peak_mb).unwrap_or(0.0) / 1024.0;
-                    r.core_hours += hours * cores;
-                    r.gb_hours += hours * gb;
                 }
             }
         }

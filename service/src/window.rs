@@ -19,6 +19,17 @@ pub struct WindowParams {
     pub to: Option<String>,
 }
 
+impl WindowParams {
+    /// The preset naming the window, under which results may be cached; `None` for explicit
+    /// `from`/`to` windows, which are always computed.
+    pub fn label(&self, default: TimeRangePreset) -> Option<&str> {
+        match (&self.from, &self.to) {
+            (None, None) => Some(self.time_range.as_deref().unwrap_or(default.as_str())),
+            _ => None,
+        }
+    }
+}
+
 fn parse_time(param: &str, raw: &str) -> Result<DateTime<Utc>, ServiceError> {
     DateTime::parse_from_rfc3339(raw)
         .map(|t| t.with_timezone(&Utc))

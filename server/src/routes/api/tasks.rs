@@ -60,12 +60,7 @@ pub async fn performance(
     Query(q): Query<WindowParams>,
 ) -> Result<Json<Windowed<TaskPerformanceMetrics>>, Problem> {
     let w = window(&q, TimeRangePreset::Week)?;
-    // Named windows are cached briefly; explicit from/to windows are always computed.
-    let label = match (&q.time_range, &q.from) {
-        (Some(r), None) => Some(r.as_str()),
-        (None, None) => Some(TimeRangePreset::Week.as_str()),
-        _ => None,
-    };
+    let label = q.label(TimeRangePreset::Week);
     let answer = service::task_performance_cached(&state.services, &task_id, label, w).await?;
     Ok(Json(answer))
 }

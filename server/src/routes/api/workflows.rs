@@ -112,18 +112,16 @@ pub async fn rankings(
     State(state): State<ServerState>,
     Query(q): Query<RankingsParams>,
 ) -> Result<Json<Windowed<Rankings>>, Problem> {
-    let label = match (&q.from, &q.to) {
-        (None, None) => Some(
-            q.time_range
-                .clone()
-                .unwrap_or_else(|| TimeRangePreset::Week.as_str().to_owned()),
-        ),
-        _ => None,
+    let p = WindowParams {
+        time_range: q.time_range,
+        from: q.from,
+        to: q.to,
     };
-    let w = window(q.time_range, q.from, q.to, TimeRangePreset::Week)?;
+    let w = resolve_window(&p, TimeRangePreset::Week, chrono::Utc::now())?;
     let metric = q.metric.as_deref().unwrap_or("performance");
+    let label = p.label(TimeRangePreset::Week);
     Ok(Json(
-        service::rankings_cached(&state.services, metric, q.limit, label.as_deref(), w).await?,
+        service::rankings_cached(&state.services, metric, q.limit, label, w).await?,
     ))
 }
 
