@@ -239,3 +239,78 @@ async fn a_replay_that_moves_an_execution_moves_it_between_rollups_and_a_delete_
     .unwrap();
     assert_eq!(left, 0);
 }
+
+/// New executions are added to the rollups (counts and sums add, M2 merges, sketch buckets add)
+/// instead of recomputing their hours; the oracle is the recomputation from the raw rows.
+#[sqlx::test(migrations = "../migrations")]
+async fn rollups_added_batch_by_batch_equal_a_recomputation_from_the_rows(pool: PgPool) {
+    // Small batches in a shuffled order, so most hours receive rows from several batches.
+    let mut all = history();
+    let mut x: u64 = 11;
+    for i in (1..all.len()).rev() {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        all.swap(i, (x >> 33) as usize % (i + 1));
+    }
+    for chunk in all.chunks(37) {
+        ingest_batch(&pool, &validate(chunk.to_vec(), vec![]).unwrap())
+            .await
+            .unwrap();
+    }
+    for sql in [
+        "CREATE TABLE h_added AS SELECT * FROM task_rollups_hourly",
+        "CREATE TABLE d_added AS SELECT * FROM task_rollups_daily",
+        "SELECT tasklens_refresh_rollups(array_agg(task_id), array_agg(hour))
+         FROM (SELECT DISTINCT task_id, date_trunc('hour', start_time, 'UTC') AS hour
+               FROM task_execution_history) t",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    let hourly: (i64, i64, i64, f64, f64, f64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM h_added), (SELECT count(*) FROM task_rollups_hourly),
+                count(*) FILTER (WHERE (a.executions, a.completed, a.failed, a.timeout,
+                    a.cancelled, a.skipped, a.running, a.retried, a.dur_n, a.dur_zero, a.dur_min,
+                    a.dur_max, a.sketch_keys, a.sketch_counts, a.completed_zero, a.completed_keys,
+                    a.completed_counts, a.cpu_share_n, a.memory_peak_max, a.memory_allocated_max,
+                    a.dur_p95_hi)
+                  IS DISTINCT FROM (b.executions, b.completed, b.failed, b.timeout, b.cancelled,
+                    b.skipped, b.running, b.retried, b.dur_n, b.dur_zero, b.dur_min, b.dur_max,
+                    b.sketch_keys, b.sketch_counts, b.completed_zero, b.completed_keys,
+                    b.completed_counts, b.cpu_share_n, b.memory_peak_max, b.memory_allocated_max,
+                    b.dur_p95_hi)),
+                max(greatest(abs(a.dur_sum - b.dur_sum) / greatest(b.dur_sum, 1),
+                             abs(a.core_hours - b.core_hours) / greatest(b.core_hours, 1e-9),
+                             abs(a.gb_hours - b.gb_hours) / greatest(b.gb_hours, 1e-9),
+                             abs(a.cpu_share_sum - b.cpu_share_sum) / greatest(b.cpu_share_sum, 1e-9))),
+                max(abs(a.dur_m2 - b.dur_m2) / greatest(b.dur_m2, 1)),
+                max(abs(a.completed_median - b.completed_median)
+                    / greatest(b.completed_median, 1))
+         FROM h_added a JOIN task_rollups_hourly b USING (task_id, bucket)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let (added, recomputed, differing, sums, m2, median) = hourly;
+    assert_eq!(added, 216, "3 tasks × 72 hours");
+    assert_eq!((added, differing), (recomputed, 0));
+    assert!(sums < 1e-9 && m2 < 1e-9, "sums {sums}, M2 {m2}");
+    // The recomputation's median is percentile_cont's; the added one is read off the sketch.
+    assert!(median <= 0.01, "median {median}");
+    let daily: (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM d_added), (SELECT count(*) FROM task_rollups_daily),
+                count(*) FILTER (WHERE (a.executions, a.completed, a.failed, a.timeout,
+                    a.cancelled, a.skipped, a.running, a.retried, a.dur_n, a.dur_min, a.dur_max)
+                  IS DISTINCT FROM (b.executions, b.completed, b.failed, b.timeout, b.cancelled,
+                    b.skipped, b.running, b.retried, b.dur_n, b.dur_min, b.dur_max)
+                  OR abs(a.dur_sum - b.dur_sum) > 1e-9 * b.dur_sum),
+                -- A day's p95 bound may stay above its hours' (still a bound), never below.
+                count(*) FILTER (WHERE a.dur_p95_hi < b.dur_p95_hi)
+         FROM d_added a JOIN task_rollups_daily b USING (task_id, bucket)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(daily, (daily.1, daily.1, 0, 0));
+    assert_eq!(daily.1, 9, "3 tasks × 3 days");
+}
