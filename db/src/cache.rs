@@ -10,15 +10,25 @@ use uuid::Uuid;
 
 use crate::DbError;
 
-/// A cached result no older than `max_age`, with the window it was computed for.
+/// A stored result with its age and the window it was computed for.
+#[derive(Debug, Clone)]
+pub struct CachedPerformance {
+    pub age: Duration,
+    pub window: TimeWindow,
+    pub data: TaskPerformanceMetrics,
+}
+
+/// The stored result of a named window, if it is no older than `max_age`.
 pub async fn cached_performance(
     pool: &PgPool,
     task_id: Uuid,
     window_label: &str,
     max_age: Duration,
-) -> Result<Option<(TimeWindow, TaskPerformanceMetrics)>, DbError> {
-    let row: Option<(Json<TimeWindow>, Json<TaskPerformanceMetrics>)> = sqlx::query_as(
-        "SELECT metadata->'window', metadata->'result' FROM task_performance_metrics
+) -> Result<Option<CachedPerformance>, DbError> {
+    let row: Option<(f64, Json<TimeWindow>, Json<TaskPerformanceMetrics>)> = sqlx::query_as(
+        "SELECT extract(epoch FROM clock_timestamp() - calculated_at)::float8,
+                metadata->'window', metadata->'result'
+         FROM task_performance_metrics
          WHERE task_id = $1 AND window_label = $2
            AND calculated_at > clock_timestamp() - make_interval(secs => $3)",
     )
@@ -27,7 +37,11 @@ pub async fn cached_performance(
     .bind(max_age.as_secs_f64())
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|(w, m)| (w.0, m.0)))
+    Ok(row.map(|(age, w, m)| CachedPerformance {
+        age: Duration::from_secs_f64(age.max(0.0)),
+        window: w.0,
+        data: m.0,
+    }))
 }
 
 /// Stores a computed result in the spec's columns (the whole answer also in `metadata`).

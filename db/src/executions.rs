@@ -31,6 +31,23 @@ pub async fn find_task(pool: &PgPool, task_key: &str) -> Result<Option<TaskRef>,
     .await?)
 }
 
+/// Tasks with executions in `window` (by their daily rollups), by workflow and key.
+pub async fn active_tasks(pool: &PgPool, window: &TimeWindow) -> Result<Vec<TaskRef>, DbError> {
+    Ok(sqlx::query_as::<_, TaskRef>(
+        "SELECT t.id, t.task_key, t.task_name, t.task_type, t.workflow_id, w.workflow_key
+         FROM tasks t JOIN workflows w ON w.id = t.workflow_id
+         WHERE EXISTS (SELECT 1 FROM task_rollups_daily d
+                       WHERE d.task_id = t.id
+                         AND ($1::timestamptz IS NULL OR d.bucket >= date_trunc('day', $1, 'UTC'))
+                         AND d.bucket < $2)
+         ORDER BY w.workflow_key, t.task_key",
+    )
+    .bind(window.from)
+    .bind(window.to)
+    .fetch_all(pool)
+    .await?)
+}
+
 #[derive(Debug, sqlx::FromRow)]
 struct ExecutionRow {
     #[sqlx(default)]
@@ -162,7 +179,7 @@ pub async fn latest_task_executions(
 pub const MAX_CONTEXT_RUNS: i64 = 500;
 
 /// Every execution of every task of `task`'s workflow in its latest [`MAX_CONTEXT_RUNS`] runs
-/// of `window`, oldest first.
+/// of `window`, oldest first, as context records (see [`workflow_executions_by_id`]).
 pub async fn workflow_executions(
     pool: &PgPool,
     task: &TaskRef,
@@ -171,15 +188,32 @@ pub async fn workflow_executions(
     workflow_executions_by_id(pool, task.workflow_id, &task.workflow_key, window).await
 }
 
+/// A workflow execution as the context needs it: which run and task, status, timing, error type.
+#[derive(Debug, sqlx::FromRow)]
+struct ContextRow {
+    task_key: String,
+    execution_key: String,
+    run_key: String,
+    status: String,
+    attempt_number: Option<i32>,
+    start_time: DateTime<Utc>,
+    end_time: Option<DateTime<Utc>>,
+    duration_ms: Option<i64>,
+    error_type: Option<String>,
+}
+
 /// Every execution of every task of a workflow in its latest [`MAX_CONTEXT_RUNS`] runs of
-/// `window`, oldest first.
+/// `window`, oldest first. Context records carry what runs, cascades, waits and critical paths
+/// read (ids, status, attempt, times, duration, error type) and leave the rest empty: reading
+/// and decoding resources, attributes and error texts of ~10,000 rows was most of a
+/// performance request's cost.
 pub async fn workflow_executions_by_id(
     pool: &PgPool,
     workflow_id: Uuid,
     workflow_key: &str,
     window: &TimeWindow,
 ) -> Result<Vec<Execution>, DbError> {
-    let rows = sqlx::query_as::<_, ExecutionRow>(include_str!("sql/workflow_executions.sql"))
+    let rows = sqlx::query_as::<_, ContextRow>(include_str!("sql/workflow_executions.sql"))
         .bind(workflow_id)
         .bind(window.from)
         .bind(window.to)
@@ -188,7 +222,26 @@ pub async fn workflow_executions_by_id(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|r| r.into_execution("", workflow_key))
+        .map(|r| {
+            let start_ms = r.start_time.timestamp_millis();
+            Execution {
+                workflow_id: workflow_key.to_owned(),
+                attempt: r
+                    .attempt_number
+                    .and_then(|a| u32::try_from(a).ok())
+                    .unwrap_or(1),
+                duration_ms: r.duration_ms.map(|d| d as f64),
+                error_type: r.error_type,
+                ..Execution::new(
+                    r.execution_key,
+                    r.task_key,
+                    r.run_key,
+                    parse_status(&r.status),
+                    start_ms,
+                    r.end_time.map(|t| t.timestamp_millis()),
+                )
+            }
+        })
         .collect())
 }
 

@@ -130,6 +130,22 @@ pub struct Config {
     )]
     pub cache_ttl_secs: u64,
 
+    /// Seconds an older result is still served while it is recomputed in the background
+    /// (stale-while-revalidate; at least the TTL).
+    #[arg(
+        long,
+        env = "TASKLENS_CACHE_MAX_STALE_SECS",
+        default_value_t = 900,
+        global = true
+    )]
+    pub cache_max_stale_secs: u64,
+
+    /// Named windows (`24h,7d,30d`) whose performance the server computes in the background
+    /// for every active task, at start and every half of the max staleness, so first requests
+    /// find a result ("" for none).
+    #[arg(long, env = "TASKLENS_PREWARM", default_value = "7d", global = true)]
+    pub prewarm: String,
+
     /// Answer windowed questions from raw rows instead of the rollups (the benchmarks' baseline).
     #[arg(long, env = "TASKLENS_READ_RAW", global = true)]
     pub read_raw: bool,

@@ -65,7 +65,28 @@ impl Application {
             config.cost_model(),
             std::time::Duration::from_secs(config.cache_ttl_secs),
             config.read_raw,
-        );
+        )
+        .with_max_stale(std::time::Duration::from_secs(config.cache_max_stale_secs));
+        let services = if config.cache_ttl_secs > 0 {
+            let services = services.start_refresher();
+            let windows: Vec<String> = config
+                .prewarm
+                .split(',')
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned)
+                .collect();
+            if !windows.is_empty() {
+                tokio::spawn(prewarm_every(
+                    services.clone(),
+                    windows,
+                    services.max_stale / 2,
+                ));
+            }
+            services
+        } else {
+            services
+        };
         if config.summary_refresh_secs > 0 {
             tokio::spawn(refresh_summary_every(
                 pool.clone(),
@@ -124,6 +145,25 @@ async fn refresh_summary_every(pool: db::PgPool, every: std::time::Duration) {
         match db::cache::refresh_summary(&pool).await {
             Ok(()) => tracing::debug!("task_performance_summary refreshed"),
             Err(e) => tracing::warn!(error = ?e, "refreshing task_performance_summary failed"),
+        }
+    }
+}
+
+/// Queues the named windows' performance of every active task now and then every `every`
+/// (the worker skips results still fresh).
+async fn prewarm_every(
+    services: service::Services,
+    windows: Vec<String>,
+    every: std::time::Duration,
+) {
+    let mut tick = tokio::time::interval(every.max(std::time::Duration::from_secs(1)));
+    loop {
+        tick.tick().await;
+        match services.prewarm(&windows).await {
+            Ok(n) => {
+                tracing::info!(queued = n, windows = ?windows, "prewarming performance results")
+            }
+            Err(e) => tracing::warn!(error = %e, "prewarming failed"),
         }
     }
 }

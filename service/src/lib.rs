@@ -4,6 +4,7 @@
 
 mod error;
 mod lists;
+mod refresh;
 mod series;
 mod tasks;
 mod window;
@@ -11,6 +12,7 @@ mod workflows;
 
 pub use error::ServiceError;
 pub use lists::*;
+pub use refresh::Refresher;
 pub use series::*;
 pub use tasks::*;
 pub use window::{WindowParams, resolve_window};
@@ -19,34 +21,78 @@ pub use workflows::*;
 /// What every service call needs.
 #[derive(Clone, Debug)]
 pub struct Services {
-    /// Rankings of named windows computed less than `cache_ttl` ago, shared by every caller:
-    /// concurrent requests for one ranking wait for a single computation.
+    /// Rankings of named windows with when they were computed, shared by every caller:
+    /// concurrent requests for a missing ranking wait for a single computation, and one older
+    /// than `cache_ttl` is refreshed in the background (see [`refresh`]).
     pub rankings_cache:
-        moka::future::Cache<String, std::sync::Arc<tasks::Windowed<types::Rankings>>>,
+        moka::future::Cache<String, std::sync::Arc<Stamped<tasks::Windowed<types::Rankings>>>>,
     pub pool: db::PgPool,
     pub cost: analytics::task::CostModel,
-    /// How long a computed performance result is served from the cache.
+    /// How long a computed result of a named window is served as it is.
     pub cache_ttl: std::time::Duration,
+    /// How long an older result is still served while it is recomputed in the background.
+    pub max_stale: std::time::Duration,
     /// Answer windowed questions from raw rows instead of rollups: the benchmarks' baseline.
     pub read_raw: bool,
+    /// Where requests queue background recomputations.
+    pub refresher: Refresher,
+    /// Record-level analyses running at once (each holds thousands of records): more would
+    /// only queue for the same cores and multiply memory.
+    pub analysis_slots: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+/// A value with the moment it was computed.
+#[derive(Clone, Debug)]
+pub struct Stamped<T> {
+    pub at: std::time::Instant,
+    pub value: T,
+}
+
+impl<T> Stamped<T> {
+    pub fn now(value: T) -> Self {
+        Stamped {
+            at: std::time::Instant::now(),
+            value,
+        }
+    }
 }
 
 impl Services {
+    /// Services without a background worker and with `max_stale` = `cache_ttl`: see
+    /// [`Services::with_max_stale`] and [`Services::start_refresher`].
     pub fn new(
         pool: db::PgPool,
         cost: analytics::task::CostModel,
         cache_ttl: std::time::Duration,
         read_raw: bool,
     ) -> Self {
+        let slots = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
         Services {
-            rankings_cache: moka::future::Cache::builder()
-                .max_capacity(1_000)
-                .time_to_live(cache_ttl.max(std::time::Duration::from_millis(1)))
-                .build(),
+            rankings_cache: Self::rankings_cache(cache_ttl),
             pool,
             cost,
             cache_ttl,
+            max_stale: cache_ttl,
             read_raw,
+            refresher: Refresher::default(),
+            analysis_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(slots)),
         }
+    }
+
+    /// Serves results up to `max_stale` old (at least the TTL) while they are recomputed.
+    pub fn with_max_stale(mut self, max_stale: std::time::Duration) -> Self {
+        self.max_stale = max_stale.max(self.cache_ttl);
+        self.rankings_cache = Self::rankings_cache(self.max_stale);
+        self
+    }
+
+    fn rankings_cache(
+        keep: std::time::Duration,
+    ) -> moka::future::Cache<String, std::sync::Arc<Stamped<tasks::Windowed<types::Rankings>>>>
+    {
+        moka::future::Cache::builder()
+            .max_capacity(1_000)
+            .time_to_live(keep.max(std::time::Duration::from_millis(1)))
+            .build()
     }
 }

@@ -1,6 +1,7 @@
 //! Questions about one task.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use analytics::execution::Execution;
 use analytics::task::{Edge, TaskInfo, WorkflowContext};
@@ -31,18 +32,29 @@ async fn load(
     task: &db::executions::TaskRef,
     window: &TimeWindow,
 ) -> Result<(Vec<Execution>, WorkflowContext), ServiceError> {
-    let (own, executions, edges, names) = tokio::try_join!(
-        db::executions::task_executions(&s.pool, task, window),
+    Ok(tokio::try_join!(
+        async { Ok(db::executions::task_executions(&s.pool, task, window).await?) },
+        context(s, task, window),
+    )?)
+}
+
+/// The context `task`'s workflow gives its analyses over the window (the same for each of its
+/// tasks).
+pub(crate) async fn context(
+    s: &Services,
+    task: &db::executions::TaskRef,
+    window: &TimeWindow,
+) -> Result<WorkflowContext, ServiceError> {
+    let (executions, edges, names) = tokio::try_join!(
         db::executions::workflow_executions(&s.pool, task, window),
         db::executions::workflow_edges(&s.pool, task.workflow_id),
         db::executions::workflow_task_names(&s.pool, task.workflow_id),
     )?;
-    let ctx = WorkflowContext {
+    Ok(WorkflowContext {
         executions,
         edges: edges_of(edges),
         task_names: names.into_iter().collect::<HashMap<_, _>>(),
-    };
-    Ok((own, ctx))
+    })
 }
 
 /// Stored edges in the analytics' terms.
@@ -91,18 +103,35 @@ pub async fn task_performance(
     window: TimeWindow,
 ) -> Result<Windowed<TaskPerformanceMetrics>, ServiceError> {
     let task = find(s, key).await?;
-    let data = compute_performance(s, &task, &window).await?;
+    let data = compute_performance(s, &task, &window, None).await?;
     Ok(Windowed { window, data })
 }
 
-async fn compute_performance(
+/// The performance of `task` over `window`; `ctx` is its workflow's context when the caller
+/// already has it (the background worker computes a workflow's tasks together).
+pub(crate) async fn compute_performance(
     s: &Services,
     task: &db::executions::TaskRef,
     window: &TimeWindow,
+    ctx: Option<Arc<WorkflowContext>>,
 ) -> Result<TaskPerformanceMetrics, ServiceError> {
-    let ((execs, ctx), (totals, points)) = tokio::try_join!(load(s, task, window), async {
-        Ok(db::rollups::task_summary(&s.pool, task.id, window).await?)
-    },)?;
+    let _slot = s
+        .analysis_slots
+        .acquire()
+        .await
+        .map_err(|_| ServiceError::Analysis)?;
+    let ((execs, ctx), (totals, points)) = tokio::try_join!(
+        async {
+            match ctx {
+                Some(ctx) => Ok((
+                    db::executions::task_executions(&s.pool, task, window).await?,
+                    ctx,
+                )),
+                None => load(s, task, window).await.map(|(e, c)| (e, Arc::new(c))),
+            }
+        },
+        async { Ok(db::rollups::task_summary(&s.pool, task.id, window).await?) },
+    )?;
     let (info, cost) = (info(task), s.cost.clone());
     let read_raw = s.read_raw;
     compute(move || {
@@ -116,9 +145,11 @@ async fn compute_performance(
     .await
 }
 
-/// As [`task_performance`] for a named window (`7d`, ...): a result computed less than
-/// [`Services::cache_ttl`] ago is served from `task_performance_metrics`; a fresh one is stored
-/// there. Explicit `from`/`to` windows (`label = None`) are always computed.
+/// As [`task_performance`] for a named window (`7d`, ...), through `task_performance_metrics`:
+/// a stored result younger than [`Services::cache_ttl`] is served; one up to
+/// [`Services::max_stale`] old is served while the background worker recomputes it (see
+/// [`crate::refresh`]); otherwise the result is computed and stored. Explicit `from`/`to`
+/// windows (`label = None`) are always computed.
 pub async fn task_performance_cached(
     s: &Services,
     key: &str,
@@ -129,12 +160,21 @@ pub async fn task_performance_cached(
         return task_performance(s, key, window).await;
     };
     let task = find(s, key).await?;
-    if let Some((window, data)) =
-        db::cache::cached_performance(&s.pool, task.id, label, s.cache_ttl).await?
-    {
-        return Ok(Windowed { window, data });
+    if let Some(c) = db::cache::cached_performance(&s.pool, task.id, label, s.max_stale).await? {
+        let fresh = c.age < s.cache_ttl;
+        if fresh
+            || s.refresher.enqueue(crate::refresh::Job::Performance {
+                task: task.clone(),
+                label: label.to_owned(),
+            })
+        {
+            return Ok(Windowed {
+                window: c.window,
+                data: c.data,
+            });
+        }
     }
-    let data = compute_performance(s, &task, &window).await?;
+    let data = compute_performance(s, &task, &window, None).await?;
     db::cache::store_performance(&s.pool, task.id, label, &window, &data).await?;
     Ok(Windowed { window, data })
 }

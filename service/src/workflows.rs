@@ -176,9 +176,15 @@ async fn top_p95<'a>(
     Ok(done)
 }
 
-/// As [`rankings`] for a named window (`7d`, ...): served from [`Services::rankings_cache`]
-/// when computed less than [`Services::cache_ttl`] ago (one computation for any number of
-/// concurrent callers). Explicit `from`/`to` windows (`label = None`) are always computed.
+/// The cache key of a named window's ranking.
+pub(crate) fn rankings_key(metric: &str, limit: Option<i64>, label: &str) -> String {
+    format!("{metric}|{limit:?}|{label}")
+}
+
+/// As [`rankings`] for a named window (`7d`, ...), from [`Services::rankings_cache`]: a ranking
+/// younger than [`Services::cache_ttl`] is served; an older one (up to
+/// [`Services::max_stale`]) is served while the background worker recomputes it; a missing one
+/// is computed once for every concurrent caller. Explicit windows are always computed.
 pub async fn rankings_cached(
     s: &Services,
     metric: &str,
@@ -189,18 +195,31 @@ pub async fn rankings_cached(
     let Some(label) = label.filter(|_| !s.cache_ttl.is_zero()) else {
         return rankings(s, metric, limit, window).await;
     };
-    let key = format!("{metric}|{limit:?}|{label}");
+    let key = rankings_key(metric, limit, label);
+    if let Some(c) = s.rankings_cache.get(&key).await {
+        let fresh = c.at.elapsed() < s.cache_ttl;
+        if fresh
+            || s.refresher.enqueue(crate::refresh::Job::Rankings {
+                metric: metric.to_owned(),
+                limit,
+                label: label.to_owned(),
+            })
+        {
+            return Ok(c.value.clone());
+        }
+        s.rankings_cache.invalidate(&key).await;
+    }
     let cached = s
         .rankings_cache
         .optionally_get_with(key, async {
             rankings(s, metric, limit, window)
                 .await
                 .ok()
-                .map(std::sync::Arc::new)
+                .map(|r| std::sync::Arc::new(crate::Stamped::now(r)))
         })
         .await;
     match cached {
-        Some(r) => Ok((*r).clone()),
+        Some(r) => Ok(r.value.clone()),
         // Errors are not cached: compute again for this caller's error.
         None => rankings(s, metric, limit, window).await,
     }

@@ -1,5 +1,6 @@
--- Every execution of every task of one workflow in a window, oldest first, limited to the
--- workflow's latest $4 runs that started in the window.
+-- Every execution of every task of one workflow in a window as context records (ids, status,
+-- times, error type), oldest first, limited to the workflow's latest $4 runs that started in
+-- the window.
 -- $1 workflow id, $2 window start (NULL: since the beginning), $3 window end (exclusive).
 SELECT t.task_key,
        e.execution_key,
@@ -9,21 +10,7 @@ SELECT t.task_key,
        e.start_time,
        e.end_time,
        e.duration_ms,
-       e.cpu_time_ms,
-       e.memory_peak_mb,
-       e.cpu_allocated_cores,
-       e.memory_allocated_mb,
-       e.input_size_bytes,
-       e.output_size_bytes,
-       e.read_bytes,
-       e.write_bytes,
-       e.io_operations,
-       e.network_calls,
-       e.bytes_transferred,
-       e.host,
-       e.error_details,
-       e.input_hash,
-       e.attributes
+       e.error_details->>'type' AS error_type
 FROM task_execution_history e
 JOIN tasks t ON t.id = e.task_id
 JOIN workflow_executions we ON we.id = e.workflow_execution_id
