@@ -5,12 +5,13 @@
 # ≈ 10 million executions, ≈ 5,000 tasks) into a durable private PostgreSQL through the normal
 # ingest path, with the rollup triggers off during the load and the rollups built in one pass
 # after it (a bulk load; ingest with the triggers is what `scripts/bench.sh ingest` measures),
-# then starts two release servers on the
-# same database, both with the result cache off: one answering from rollups (the product), one
-# from raw rows (TASKLENS_READ_RAW, the baseline). wrk drives each endpoint with 50 connections
-# (random task per request), and the p50/p95/p99 of both are printed with their ratio; then the
-# percentile error of /performance against Postgres' exact percentile_cont for 200 tasks, and
-# the rollup server's peak RSS.
+# then starts three release servers on the same database: A with the product's caches (60 s TTL,
+# stale-while-revalidate) once its worker has prewarmed every task's 30-day performance, B on
+# rollups with caches off, and C from raw rows (TASKLENS_READ_RAW, the baseline), caches off.
+# wrk drives each endpoint with 50 connections (random task per request) against A, and
+# /performance against B (the miss path under load); then one connection against B and C
+# (cold, their ratio); then the percentile error of /performance against Postgres' exact
+# percentile_cont for 200 tasks, and each server's peak RSS.
 #
 # BENCH_PGDIR keeps the cluster between runs (the load is skipped when it holds data).
 source "$(dirname "$0")/../lib/common.sh"
@@ -67,17 +68,29 @@ fi
     || pg_size_pretty(pg_database_size(current_database()))"
 "${PSQL[@]}" -c 'SELECT task_key FROM tasks ORDER BY task_key' > "$WORK/keys"
 
-serve() { # serve PORT TTL RAW
+serve() { # serve PORT TTL RAW [PREWARM]
     TASKLENS_ADDR="127.0.0.1:$1" TASKLENS_CACHE_TTL_SECS=$2 TASKLENS_SUMMARY_REFRESH_SECS=0 \
-        TASKLENS_READ_RAW=$3 TASKLENS_REQUEST_TIMEOUT_SECS=120 TASKLENS_DB_MAX_CONNECTIONS=20 \
+        TASKLENS_READ_RAW=$3 TASKLENS_PREWARM=${4:-} TASKLENS_REQUEST_TIMEOUT_SECS=120 \
+        TASKLENS_DB_MAX_CONNECTIONS=20 \
         TASKLENS_DB_STATEMENT_TIMEOUT_MS=120000 TASKLENS_DB_ACQUIRE_TIMEOUT_MS=120000 \
         RUST_LOG=warn "$BIN" serve >"$WORK/server-$1.log" 2>&1 &
     PIDS+=($!)
     for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 0.2; done
     echo "server on $1 did not start" >&2; exit 1
 }
-serve 3401 60 false
+# Server A prewarms the benchmarked window: its worker computes every active task's 30-day
+# performance, one workflow at a time, before the closed-loop runs start.
+"${PSQL[@]}" -c "DELETE FROM task_performance_metrics"
+active=$("${PSQL[@]}" -c "SELECT count(DISTINCT task_id) FROM task_rollups_daily
+    WHERE bucket >= date_trunc('day', now() - interval '30 days', 'UTC')")
+warm_start=$(date +%s.%N)
+serve 3401 60 false 30d
 PID_A=${PIDS[-1]}
+cpu_a() { awk '{print ($14 + $15) / 100}' "/proc/$PID_A/stat"; }
+while [ "$("${PSQL[@]}" -c "SELECT count(*) FROM task_performance_metrics WHERE window_label = '30d'")" -lt "$active" ]; do
+    sleep 2
+done
+python3 -c "print(f'prewarm: {$active:,} tasks × 30d in {$(date +%s.%N) - $warm_start:.0f} s, server A CPU {$(cpu_a):.0f} s')"
 serve 3402 0 false
 PID_B=${PIDS[-1]}
 serve 3403 0 true
@@ -114,6 +127,8 @@ for e in "${ENDPOINTS[@]}"; do
     path=${e#*|}
     row "$name" "A: rollups, caches 60 s" "$(load 3401 "$path" "$SECONDS_PER_RUN" 50)"
 done
+# The miss path under the same load: every request computes (server B, caches off).
+row "performance" "B: rollups, no cache" "$(load 3402 "${ENDPOINTS[0]#*|}" "$SECONDS_PER_RUN" 50)"
 echo
 COLD_SECONDS=${BENCH_COLD_SECONDS:-20}
 echo "2. cold: one connection, ${COLD_SECONDS} s each, caches off"
