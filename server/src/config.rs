@@ -121,7 +121,8 @@ pub struct Config {
     )]
     pub embed_origins: String,
 
-    /// Seconds a computed performance result is served from the cache (0: never).
+    /// Seconds a computed performance result or ranking of a named window is served as it is,
+    /// or 0.1 % of the window when longer (0: no caching).
     #[arg(
         long,
         env = "TASKLENS_CACHE_TTL_SECS",
@@ -130,8 +131,8 @@ pub struct Config {
     )]
     pub cache_ttl_secs: u64,
 
-    /// Seconds an older result is still served while it is recomputed in the background
-    /// (stale-while-revalidate; at least the TTL).
+    /// Seconds past its freshness a result is still served while it is recomputed in the
+    /// background (stale-while-revalidate).
     #[arg(
         long,
         env = "TASKLENS_CACHE_MAX_STALE_SECS",

@@ -28,9 +28,11 @@ pub struct Services {
         moka::future::Cache<String, std::sync::Arc<Stamped<tasks::Windowed<types::Rankings>>>>,
     pub pool: db::PgPool,
     pub cost: analytics::task::CostModel,
-    /// How long a computed result of a named window is served as it is.
+    /// How long a computed result of a named window is served as it is, at least (see
+    /// [`Services::fresh_for`]); zero turns the caches off.
     pub cache_ttl: std::time::Duration,
-    /// How long an older result is still served while it is recomputed in the background.
+    /// How long past its freshness a result is still served while it is recomputed in the
+    /// background.
     pub max_stale: std::time::Duration,
     /// Answer windowed questions from raw rows instead of rollups: the benchmarks' baseline.
     pub read_raw: bool,
@@ -58,7 +60,7 @@ impl<T> Stamped<T> {
 }
 
 impl Services {
-    /// Services without a background worker and with `max_stale` = `cache_ttl`: see
+    /// Services without a background worker and serving nothing stale: see
     /// [`Services::with_max_stale`] and [`Services::start_refresher`].
     pub fn new(
         pool: db::PgPool,
@@ -72,27 +74,51 @@ impl Services {
             pool,
             cost,
             cache_ttl,
-            max_stale: cache_ttl,
+            max_stale: std::time::Duration::ZERO,
             read_raw,
             refresher: Refresher::default(),
             analysis_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(slots)),
         }
     }
 
-    /// Serves results up to `max_stale` old (at least the TTL) while they are recomputed.
+    /// Serves results up to `max_stale` past their freshness while they are recomputed.
     pub fn with_max_stale(mut self, max_stale: std::time::Duration) -> Self {
-        self.max_stale = max_stale.max(self.cache_ttl);
-        self.rankings_cache = Self::rankings_cache(self.max_stale);
+        self.max_stale = max_stale;
+        self.rankings_cache = Self::rankings_cache(self.cache_ttl + max_stale);
         self
+    }
+
+    /// How long a result of the named window is served as it is: the TTL, or 0.1 % of the
+    /// window's length when that is longer. Whatever a result misses then is at most 0.1 % of
+    /// its window's time (a 30-day result is fresh for 43 min, a 24-hour one for 86 s), so
+    /// long windows are not recomputed every minute for changes they cannot show.
+    pub fn fresh_for(&self, label: &str) -> std::time::Duration {
+        if self.cache_ttl.is_zero() {
+            return std::time::Duration::ZERO;
+        }
+        let share = label
+            .parse::<types::TimeRangePreset>()
+            .ok()
+            .and_then(|p| p.duration())
+            .and_then(|d| d.to_std().ok())
+            .map_or(std::time::Duration::ZERO, |d| d / 1000);
+        self.cache_ttl.max(share)
+    }
+
+    /// How old a result of the named window may be served at all.
+    pub fn served_for(&self, label: &str) -> std::time::Duration {
+        self.fresh_for(label) + self.max_stale
     }
 
     fn rankings_cache(
         keep: std::time::Duration,
     ) -> moka::future::Cache<String, std::sync::Arc<Stamped<tasks::Windowed<types::Rankings>>>>
     {
+        // The longest freshness: 0.1 % of 90 days.
+        let longest = std::time::Duration::from_secs(90 * 86_400 / 1000);
         moka::future::Cache::builder()
             .max_capacity(1_000)
-            .time_to_live(keep.max(std::time::Duration::from_millis(1)))
+            .time_to_live((keep + longest).max(std::time::Duration::from_millis(1)))
             .build()
     }
 }

@@ -1,11 +1,12 @@
 //! Stale-while-revalidate for the results of named windows (`7d`, ...).
 //!
-//! A result younger than [`Services::cache_ttl`] is served as it is. An older one, up to
-//! [`Services::max_stale`], is served too, while one background worker recomputes it (each
-//! result queued at most once), so a dashboard or portal never waits for the recomputation of
-//! something it has asked for before. Past `max_stale`, or without a worker (tests, the CLI),
-//! the caller computes. The worker also warms: [`Services::prewarm`] queues every active
-//! task's performance for the given windows, so the first request finds a result too.
+//! A result younger than [`Services::fresh_for`] its window is served as it is. An older one,
+//! up to [`Services::max_stale`] older, is served too, while one background worker recomputes
+//! it (each result queued at most once), so a dashboard or portal never waits for the
+//! recomputation of something it has asked for before. Past that, or without a worker (tests,
+//! the CLI), the caller computes. The worker also warms: [`Services::prewarm`] queues every
+//! active task's performance and every ranking for the given windows, so first requests find a
+//! result too.
 //!
 //! One worker computes one result at a time, leaving the other cores to requests.
 
@@ -122,14 +123,29 @@ impl Services {
         self
     }
 
-    /// Queues the performance of every task with executions in each named window (`7d`, ...),
-    /// one job per workflow; returns how many tasks were queued. The worker skips results
-    /// younger than the TTL.
+    /// Queues each named window's (`7d`, ...) rankings (default limit) and the performance of
+    /// every task with executions in it, one job per workflow; returns how many tasks were
+    /// queued. The worker skips results still fresh.
     pub async fn prewarm(&self, labels: &[String]) -> Result<usize, ServiceError> {
         let mut n = 0;
         for label in labels {
             let window = window_of(label)?;
             let tasks = db::executions::active_tasks(&self.pool, &window).await?;
+            for (metric, _) in crate::workflows::RANKING_METRICS {
+                let key = crate::workflows::rankings_key(metric, None, label);
+                let fresh = self
+                    .rankings_cache
+                    .get(&key)
+                    .await
+                    .is_some_and(|c| c.at.elapsed() < self.fresh_for(label));
+                if !fresh {
+                    self.refresher.enqueue(Job::Rankings {
+                        metric: metric.to_owned(),
+                        limit: None,
+                        label: label.clone(),
+                    });
+                }
+            }
             for group in tasks.chunk_by(|a, b| a.workflow_id == b.workflow_id) {
                 if self.refresher.enqueue(Job::Workflow {
                     tasks: group.to_vec(),
@@ -143,16 +159,17 @@ impl Services {
     }
 }
 
-/// Whether the stored result of `task` for `label` is younger than the TTL.
+/// Whether the stored result of `task` for `label` is still fresh.
 async fn fresh(
     s: &Services,
     task: &db::executions::TaskRef,
     label: &str,
 ) -> Result<bool, ServiceError> {
+    let fresh_for = s.fresh_for(label);
     Ok(
-        db::cache::cached_performance(&s.pool, task.id, label, s.cache_ttl)
+        db::cache::cached_performance(&s.pool, task.id, label, fresh_for)
             .await?
-            .is_some_and(|c| c.age < s.cache_ttl),
+            .is_some_and(|c| c.age < fresh_for),
     )
 }
 

@@ -146,8 +146,8 @@ pub(crate) async fn compute_performance(
 }
 
 /// As [`task_performance`] for a named window (`7d`, ...), through `task_performance_metrics`:
-/// a stored result younger than [`Services::cache_ttl`] is served; one up to
-/// [`Services::max_stale`] old is served while the background worker recomputes it (see
+/// a stored result younger than [`Services::fresh_for`] is served; one up to
+/// [`Services::max_stale`] older is served while the background worker recomputes it (see
 /// [`crate::refresh`]); otherwise the result is computed and stored. Explicit `from`/`to`
 /// windows (`label = None`) are always computed.
 pub async fn task_performance_cached(
@@ -160,8 +160,10 @@ pub async fn task_performance_cached(
         return task_performance(s, key, window).await;
     };
     let task = find(s, key).await?;
-    if let Some(c) = db::cache::cached_performance(&s.pool, task.id, label, s.max_stale).await? {
-        let fresh = c.age < s.cache_ttl;
+    if let Some(c) =
+        db::cache::cached_performance(&s.pool, task.id, label, s.served_for(label)).await?
+    {
+        let fresh = c.age < s.fresh_for(label);
         if fresh
             || s.refresher.enqueue(crate::refresh::Job::Performance {
                 task: task.clone(),

@@ -182,9 +182,10 @@ pub(crate) fn rankings_key(metric: &str, limit: Option<i64>, label: &str) -> Str
 }
 
 /// As [`rankings`] for a named window (`7d`, ...), from [`Services::rankings_cache`]: a ranking
-/// younger than [`Services::cache_ttl`] is served; an older one (up to
-/// [`Services::max_stale`]) is served while the background worker recomputes it; a missing one
-/// is computed once for every concurrent caller. Explicit windows are always computed.
+/// younger than [`Services::fresh_for`] its window is served; one up to
+/// [`Services::max_stale`] older is served while the background worker recomputes it; a
+/// missing one is computed once for every concurrent caller. Explicit windows are always
+/// computed.
 pub async fn rankings_cached(
     s: &Services,
     metric: &str,
@@ -197,13 +198,14 @@ pub async fn rankings_cached(
     };
     let key = rankings_key(metric, limit, label);
     if let Some(c) = s.rankings_cache.get(&key).await {
-        let fresh = c.at.elapsed() < s.cache_ttl;
-        if fresh
-            || s.refresher.enqueue(crate::refresh::Job::Rankings {
-                metric: metric.to_owned(),
-                limit,
-                label: label.to_owned(),
-            })
+        let age = c.at.elapsed();
+        if age < s.fresh_for(label)
+            || (age < s.served_for(label)
+                && s.refresher.enqueue(crate::refresh::Job::Rankings {
+                    metric: metric.to_owned(),
+                    limit,
+                    label: label.to_owned(),
+                }))
         {
             return Ok(c.value.clone());
         }

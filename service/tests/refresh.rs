@@ -12,12 +12,13 @@ use sqlx::PgPool;
 use types::ingest::validate;
 use types::{TimeRangePreset, TimeWindow};
 
-/// `n` completed runs of `wf.a` and `wf.b` (a → b) in the last `n` hours, starting at `first`.
+/// `n` completed runs of `wf.a` and `wf.b` (a → b), three minutes apart going back from now,
+/// starting at the `first`-th.
 fn runs(first: usize, n: usize) -> Vec<Value> {
     let now = Utc::now();
     (first..first + n)
         .flat_map(|i| {
-            let start = now - TimeDelta::hours((i + 1) as i64);
+            let start = now - TimeDelta::minutes(3 * (i + 1) as i64);
             ["wf.a", "wf.b"]
                 .into_iter()
                 .enumerate()
@@ -55,6 +56,15 @@ async fn executions_seen(s: &Services, key: &str) -> u64 {
         .total_executions
 }
 
+/// Makes the stored results `secs` older.
+async fn age_by(pool: &PgPool, secs: i64) {
+    sqlx::query("UPDATE task_performance_metrics SET calculated_at = calculated_at - make_interval(secs => $1)")
+        .bind(secs as f64)
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
 async fn drained(s: &Services) {
     for _ in 0..200 {
         if s.refresher.pending() == 0 {
@@ -79,7 +89,9 @@ async fn a_stale_result_is_served_once_more_while_the_worker_recomputes_it(pool:
     assert_eq!(executions_seen(&s, "wf.a").await, 10); // computed and stored
     ingest(&pool, runs(10, 5)).await;
     assert_eq!(executions_seen(&s, "wf.a").await, 10); // fresh: as stored
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // A 7-day result is fresh for 0.1 % of a week (605 s), then served for 600 s more.
+    assert_eq!(s.fresh_for("7d"), Duration::from_millis(604_800));
+    age_by(&pool, 700).await;
     assert_eq!(executions_seen(&s, "wf.a").await, 10); // stale: served, recomputation queued
     drained(&s).await;
     assert_eq!(executions_seen(&s, "wf.a").await, 15); // the worker's result
@@ -97,7 +109,7 @@ async fn without_a_worker_a_stale_result_is_recomputed_by_the_caller(pool: PgPoo
     .with_max_stale(Duration::from_secs(600));
     assert_eq!(executions_seen(&s, "wf.a").await, 10);
     ingest(&pool, runs(10, 5)).await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    age_by(&pool, 700).await;
     assert_eq!(executions_seen(&s, "wf.a").await, 15);
 }
 
@@ -176,7 +188,8 @@ async fn a_stale_ranking_is_served_once_more_while_the_worker_recomputes_it(pool
     .with_max_stale(Duration::from_secs(600))
     .start_refresher();
     let top = || async {
-        service::rankings_cached(&s, "executions", Some(1), Some("7d"), week())
+        let hour = TimeWindow::from_preset(TimeRangePreset::Hour, Utc::now());
+        service::rankings_cached(&s, "executions", Some(1), Some("1h"), hour)
             .await
             .unwrap()
             .data
@@ -186,7 +199,9 @@ async fn a_stale_ranking_is_served_once_more_while_the_worker_recomputes_it(pool
     assert_eq!(top().await, 10);
     ingest(&pool, runs(10, 5)).await;
     assert_eq!(top().await, 10); // fresh
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // An hour's ranking is fresh for the TTL or 0.1 % of an hour, whichever is longer.
+    assert_eq!(s.fresh_for("1h"), Duration::from_millis(3600));
+    tokio::time::sleep(Duration::from_millis(3700)).await;
     assert_eq!(top().await, 10); // stale: served, recomputation queued
     drained(&s).await;
     assert_eq!(top().await, 15);
