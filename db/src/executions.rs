@@ -76,6 +76,11 @@ struct ExecutionRow {
     attributes: serde_json::Value,
 }
 
+/// A stored attempt number (1 when absent or out of range).
+fn attempt_of(stored: Option<i32>) -> u32 {
+    stored.and_then(|a| u32::try_from(a).ok()).unwrap_or(1)
+}
+
 pub(crate) fn parse_status(s: &str) -> ExecutionStatus {
     serde_json::from_value(serde_json::Value::String(s.to_owned()))
         .unwrap_or(ExecutionStatus::Failed)
@@ -109,10 +114,7 @@ impl ExecutionRow {
             workflow_id: workflow_key.to_owned(),
             workflow_execution_id: self.run_key,
             status: parse_status(&self.status),
-            attempt: self
-                .attempt_number
-                .and_then(|a| u32::try_from(a).ok())
-                .unwrap_or(1),
+            attempt: attempt_of(self.attempt_number),
             start_ms: self.start_time.timestamp_millis(),
             end_ms: self.end_time.map(|t| t.timestamp_millis()),
             duration_ms: f(self.duration_ms),
@@ -226,10 +228,7 @@ pub async fn workflow_executions_by_id(
             let start_ms = r.start_time.timestamp_millis();
             Execution {
                 workflow_id: workflow_key.to_owned(),
-                attempt: r
-                    .attempt_number
-                    .and_then(|a| u32::try_from(a).ok())
-                    .unwrap_or(1),
+                attempt: attempt_of(r.attempt_number),
                 duration_ms: r.duration_ms.map(|d| d as f64),
                 error_type: r.error_type,
                 ..Execution::new(

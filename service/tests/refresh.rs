@@ -56,6 +56,17 @@ async fn executions_seen(s: &Services, key: &str) -> u64 {
         .total_executions
 }
 
+/// A 1 s TTL, served 600 s past freshness; no worker yet.
+fn services(pool: &PgPool) -> Services {
+    Services::new(
+        pool.clone(),
+        Default::default(),
+        Duration::from_secs(1),
+        false,
+    )
+    .with_max_stale(Duration::from_secs(600))
+}
+
 /// Makes the stored results `secs` older.
 async fn age_by(pool: &PgPool, secs: i64) {
     sqlx::query("UPDATE task_performance_metrics SET calculated_at = calculated_at - make_interval(secs => $1)")
@@ -78,14 +89,7 @@ async fn drained(s: &Services) {
 #[sqlx::test(migrations = "../migrations")]
 async fn a_stale_result_is_served_once_more_while_the_worker_recomputes_it(pool: PgPool) {
     ingest(&pool, runs(0, 10)).await;
-    let s = Services::new(
-        pool.clone(),
-        Default::default(),
-        Duration::from_secs(1),
-        false,
-    )
-    .with_max_stale(Duration::from_secs(600))
-    .start_refresher();
+    let s = services(&pool).start_refresher();
     assert_eq!(executions_seen(&s, "wf.a").await, 10); // computed and stored
     ingest(&pool, runs(10, 5)).await;
     assert_eq!(executions_seen(&s, "wf.a").await, 10); // fresh: as stored
@@ -100,13 +104,7 @@ async fn a_stale_result_is_served_once_more_while_the_worker_recomputes_it(pool:
 #[sqlx::test(migrations = "../migrations")]
 async fn without_a_worker_a_stale_result_is_recomputed_by_the_caller(pool: PgPool) {
     ingest(&pool, runs(0, 10)).await;
-    let s = Services::new(
-        pool.clone(),
-        Default::default(),
-        Duration::from_secs(1),
-        false,
-    )
-    .with_max_stale(Duration::from_secs(600));
+    let s = services(&pool);
     assert_eq!(executions_seen(&s, "wf.a").await, 10);
     ingest(&pool, runs(10, 5)).await;
     age_by(&pool, 700).await;
@@ -179,14 +177,7 @@ async fn prewarming_stores_every_active_tasks_result(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn a_stale_ranking_is_served_once_more_while_the_worker_recomputes_it(pool: PgPool) {
     ingest(&pool, runs(0, 10)).await;
-    let s = Services::new(
-        pool.clone(),
-        Default::default(),
-        Duration::from_secs(1),
-        false,
-    )
-    .with_max_stale(Duration::from_secs(600))
-    .start_refresher();
+    let s = services(&pool).start_refresher();
     let top = || async {
         let hour = TimeWindow::from_preset(TimeRangePreset::Hour, Utc::now());
         service::rankings_cached(&s, "executions", Some(1), Some("1h"), hour)
