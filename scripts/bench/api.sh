@@ -80,19 +80,25 @@ serve() { # serve PORT TTL RAW [PREWARM]
     for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 0.2; done
     echo "server on $1 did not start" >&2; exit 1
 }
-# Server A prewarms the benchmarked window: its worker computes every active task's 30-day
-# performance, one workflow at a time, before the closed-loop runs start.
+# Server A prewarms the benchmarked windows: its worker computes the rankings and every active
+# task's 30-day and 24-hour performance (/failures shares the latter), one workflow at a time,
+# before the closed-loop runs start.
 "${PSQL[@]}" -c "DELETE FROM task_performance_metrics"
-active=$("${PSQL[@]}" -c "SELECT count(DISTINCT task_id) FROM task_rollups_daily
-    WHERE bucket >= date_trunc('day', now() - interval '30 days', 'UTC')")
+active() { # active INTERVAL → tasks with executions in the window (as the server counts them)
+    "${PSQL[@]}" -c "SELECT count(DISTINCT task_id) FROM task_rollups_daily
+        WHERE bucket >= date_trunc('day', now() - interval '$1', 'UTC')"
+}
 warm_start=$(date +%s.%N)
-serve 3401 60 false 30d
+serve 3401 60 false 30d,24h
 PID_A=${PIDS[-1]}
 cpu_a() { awk '{print ($14 + $15) / 100}' "/proc/$PID_A/stat"; }
-while [ "$("${PSQL[@]}" -c "SELECT count(*) FROM task_performance_metrics WHERE window_label = '30d'")" -lt "$active" ]; do
-    sleep 2
+for w in "30d|30 days" "24h|24 hours"; do
+    n=$(active "${w#*|}")
+    while [ "$("${PSQL[@]}" -c "SELECT count(*) FROM task_performance_metrics WHERE window_label = '${w%%|*}'")" -lt "$n" ]; do
+        sleep 2
+    done
+    python3 -c "print(f'prewarm: {$n:,} tasks × ${w%%|*} done after {$(date +%s.%N) - $warm_start:.0f} s, server A CPU {$(cpu_a):.0f} s')"
 done
-python3 -c "print(f'prewarm: {$active:,} tasks × 30d in {$(date +%s.%N) - $warm_start:.0f} s, server A CPU {$(cpu_a):.0f} s')"
 serve 3402 0 false
 PID_B=${PIDS[-1]}
 serve 3403 0 true

@@ -141,10 +141,16 @@ pub struct Config {
     )]
     pub cache_max_stale_secs: u64,
 
-    /// Named windows (`24h,7d,30d`) whose performance the server computes in the background
-    /// for every active task, at start and every half of the max staleness, so first requests
-    /// find a result ("" for none).
-    #[arg(long, env = "TASKLENS_PREWARM", default_value = "7d", global = true)]
+    /// Named windows whose rankings and per-task performance (which `/failures` shares) the
+    /// server computes in the background, at start and every half of the max staleness, so
+    /// first requests find a result ("" for none). The defaults are `/failures`' and
+    /// `/performance`'s default windows.
+    #[arg(
+        long,
+        env = "TASKLENS_PREWARM",
+        default_value = "24h,7d",
+        global = true
+    )]
     pub prewarm: String,
 
     /// Answer windowed questions from raw rows instead of the rollups (the benchmarks' baseline).

@@ -205,8 +205,7 @@ pub async fn task_failures(
     })
     .await?;
     if let Some(t) = error_type {
-        data.common_errors.retain(|e| e.error_type == t);
-        data.root_causes.retain(|r| r.error_type == t);
+        only_error_type(&mut data, &t);
     }
     if !s.read_raw {
         // Over every execution of the window, not only the records analysed.
@@ -215,6 +214,36 @@ pub async fn task_failures(
         data.failure_rate = (t.failed + t.timeout) as f64 / t.executions.max(1) as f64;
     }
     Ok(Windowed { window, data })
+}
+
+fn only_error_type(data: &mut FailureMetrics, t: &str) {
+    data.common_errors.retain(|e| e.error_type == t);
+    data.root_causes.retain(|r| r.error_type == t);
+}
+
+/// As [`task_failures`] for a named window: the failure analysis inside the task's cached
+/// performance result for that window, which is the same computation (records, workflow
+/// context, failure rate over every execution), so both endpoints share one stored result, its
+/// freshness and its prewarming. With the caches off, or for explicit windows, it computes.
+pub async fn task_failures_cached(
+    s: &Services,
+    key: &str,
+    label: Option<&str>,
+    window: TimeWindow,
+    error_type: Option<String>,
+) -> Result<Windowed<FailureMetrics>, ServiceError> {
+    let Some(label) = label.filter(|_| !s.cache_ttl.is_zero()) else {
+        return task_failures(s, key, window, error_type).await;
+    };
+    let p = task_performance_cached(s, key, Some(label), window).await?;
+    let mut data = p.data.failure_analysis;
+    if let Some(t) = error_type {
+        only_error_type(&mut data, &t);
+    }
+    Ok(Windowed {
+        window: p.window,
+        data,
+    })
 }
 
 /// DependencyMetrics of a task.

@@ -197,3 +197,57 @@ async fn a_stale_ranking_is_served_once_more_while_the_worker_recomputes_it(pool
     drained(&s).await;
     assert_eq!(top().await, 15);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn failures_of_a_named_window_come_from_its_cached_performance_result(pool: PgPool) {
+    // Ten good runs, then wf.a fails twice (a timeout, then an IOError) and wf.b is skipped.
+    let mut executions = runs(2, 10);
+    let now = Utc::now();
+    for (i, (status, error)) in [("timeout", "Timeout"), ("failed", "IOError")]
+        .into_iter()
+        .enumerate()
+    {
+        let begin = now - TimeDelta::minutes(3 * (i as i64 + 1));
+        executions.push(json!({
+            "executionId": format!("wf.a-bad{i}"), "workflowId": "wf",
+            "workflowExecutionId": format!("bad{i}"), "taskId": "wf.a", "taskName": "wf.a",
+            "status": status, "startTime": begin.to_rfc3339(),
+            "endTime": (begin + TimeDelta::seconds(5)).to_rfc3339(),
+            "error": {"type": error, "message": format!("attempt {i} went wrong")},
+        }));
+        executions.push(json!({
+            "executionId": format!("wf.b-bad{i}"), "workflowId": "wf",
+            "workflowExecutionId": format!("bad{i}"), "taskId": "wf.b", "taskName": "wf.b",
+            "status": "skipped", "startTime": (begin + TimeDelta::seconds(6)).to_rfc3339(),
+            "endTime": (begin + TimeDelta::seconds(6)).to_rfc3339(),
+        }));
+    }
+    ingest(&pool, executions).await;
+    let s = services(&pool);
+    let day = TimeWindow::from_preset(TimeRangePreset::Day, Utc::now());
+    let cached = service::task_failures_cached(&s, "wf.a", Some("24h"), day, None)
+        .await
+        .unwrap();
+    // The same question computed directly over the stored result's window.
+    let direct = service::task_failures(&s, "wf.a", cached.window, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&cached.data).unwrap(),
+        serde_json::to_value(&direct.data).unwrap()
+    );
+    assert_eq!(cached.data.failure_rate, 2.0 / 12.0);
+    assert_eq!(cached.data.common_errors.len(), 2);
+    assert_eq!(
+        cached.data.failure_cascades.len(),
+        2,
+        "wf.b skipped after each failure"
+    );
+    // The error type filter applies to the cached result as to a computed one.
+    let io = service::task_failures_cached(&s, "wf.a", Some("24h"), day, Some("IOError".into()))
+        .await
+        .unwrap();
+    assert_eq!(io.window, cached.window, "served from the stored result");
+    assert_eq!(io.data.common_errors.len(), 1);
+    assert_eq!(io.data.common_errors[0].error_type, "IOError");
+}

@@ -100,8 +100,9 @@ pub async fn failures(
         to: q.to,
     };
     let w = window(&params, TimeRangePreset::Day)?;
+    let label = params.label(TimeRangePreset::Day);
     Ok(Json(
-        service::task_failures(&state.services, &task_id, w, q.error_type).await?,
+        service::task_failures_cached(&state.services, &task_id, label, w, q.error_type).await?,
     ))
 }
 
