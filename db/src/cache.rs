@@ -44,6 +44,23 @@ pub async fn cached_performance(
     }))
 }
 
+/// How long ago the stored result of a named window was computed, if there is one.
+pub async fn performance_age(
+    pool: &PgPool,
+    task_id: Uuid,
+    window_label: &str,
+) -> Result<Option<Duration>, DbError> {
+    let age: Option<f64> = sqlx::query_scalar(
+        "SELECT extract(epoch FROM clock_timestamp() - calculated_at)::float8
+         FROM task_performance_metrics WHERE task_id = $1 AND window_label = $2",
+    )
+    .bind(task_id)
+    .bind(window_label)
+    .fetch_optional(pool)
+    .await?;
+    Ok(age.map(|a| Duration::from_secs_f64(a.max(0.0))))
+}
+
 /// Stores a computed result in the spec's columns (the whole answer also in `metadata`).
 pub async fn store_performance(
     pool: &PgPool,

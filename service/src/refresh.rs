@@ -165,12 +165,9 @@ async fn fresh(
     task: &db::executions::TaskRef,
     label: &str,
 ) -> Result<bool, ServiceError> {
-    let fresh_for = s.fresh_for(label);
-    Ok(
-        db::cache::cached_performance(&s.pool, task.id, label, fresh_for)
-            .await?
-            .is_some_and(|c| c.age < fresh_for),
-    )
+    Ok(db::cache::performance_age(&s.pool, task.id, label)
+        .await?
+        .is_some_and(|age| age < s.fresh_for(label)))
 }
 
 async fn run(s: &Services, job: Job) -> Result<(), ServiceError> {
@@ -195,10 +192,19 @@ async fn run(s: &Services, job: Job) -> Result<(), ServiceError> {
             };
             let window = window_of(&label)?;
             let ctx = Arc::new(crate::tasks::context(s, first, &window).await?);
+            // One task's failure does not keep the workflow's others from being computed.
             for task in &stale {
-                let data =
-                    crate::tasks::compute_performance(s, task, &window, Some(ctx.clone())).await?;
-                db::cache::store_performance(&s.pool, task.id, &label, &window, &data).await?;
+                let stored = async {
+                    let data =
+                        crate::tasks::compute_performance(s, task, &window, Some(ctx.clone()))
+                            .await?;
+                    db::cache::store_performance(&s.pool, task.id, &label, &window, &data).await?;
+                    Ok::<_, ServiceError>(())
+                };
+                if let Err(e) = stored.await {
+                    tracing::warn!(task = %task.task_key, window = %label, error = %e,
+                        "background recomputation failed");
+                }
             }
         }
         Job::Rankings {
