@@ -22,8 +22,8 @@ pub use workflows::*;
 #[derive(Clone, Debug)]
 pub struct Services {
     /// Rankings of named windows with when they were computed, shared by every caller:
-    /// concurrent requests for a missing ranking wait for a single computation, and one older
-    /// than `cache_ttl` is refreshed in the background (see [`refresh`]).
+    /// concurrent requests for a missing ranking wait for a single computation, and one no
+    /// longer fresh is refreshed in the background (see [`refresh`]).
     pub rankings_cache:
         moka::future::Cache<String, std::sync::Arc<Stamped<tasks::Windowed<types::Rankings>>>>,
     pub pool: db::PgPool,
@@ -103,6 +103,11 @@ impl Services {
             .and_then(|d| d.to_std().ok())
             .map_or(std::time::Duration::ZERO, |d| d / 1000);
         self.cache_ttl.max(share)
+    }
+
+    /// Whether a result of the named window computed `age` ago is served as it is.
+    pub fn is_fresh(&self, label: &str, age: std::time::Duration) -> bool {
+        age < self.fresh_for(label)
     }
 
     /// How old a result of the named window may be served at all.

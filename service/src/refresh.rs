@@ -132,19 +132,11 @@ impl Services {
             let window = window_of(label)?;
             let tasks = db::executions::active_tasks(&self.pool, &window).await?;
             for (metric, _) in crate::workflows::RANKING_METRICS {
-                let key = crate::workflows::rankings_key(metric, None, label);
-                let fresh = self
-                    .rankings_cache
-                    .get(&key)
-                    .await
-                    .is_some_and(|c| c.at.elapsed() < self.fresh_for(label));
-                if !fresh {
-                    self.refresher.enqueue(Job::Rankings {
-                        metric: metric.to_owned(),
-                        limit: None,
-                        label: label.clone(),
-                    });
-                }
+                self.refresher.enqueue(Job::Rankings {
+                    metric: metric.to_owned(),
+                    limit: None,
+                    label: label.clone(),
+                });
             }
             for group in tasks.chunk_by(|a, b| a.workflow_id == b.workflow_id) {
                 if self.refresher.enqueue(Job::Workflow {
@@ -167,7 +159,7 @@ async fn fresh(
 ) -> Result<bool, ServiceError> {
     Ok(db::cache::performance_age(&s.pool, task.id, label)
         .await?
-        .is_some_and(|age| age < s.fresh_for(label)))
+        .is_some_and(|age| s.is_fresh(label, age)))
 }
 
 async fn run(s: &Services, job: Job) -> Result<(), ServiceError> {
@@ -212,13 +204,16 @@ async fn run(s: &Services, job: Job) -> Result<(), ServiceError> {
             limit,
             label,
         } => {
+            let key = crate::workflows::rankings_key(&metric, limit, &label);
+            if let Some(c) = s.rankings_cache.get(&key).await
+                && s.is_fresh(&label, c.at.elapsed())
+            {
+                return Ok(());
+            }
             let window = window_of(&label)?;
             let r = crate::workflows::rankings(s, &metric, limit, window).await?;
             s.rankings_cache
-                .insert(
-                    crate::workflows::rankings_key(&metric, limit, &label),
-                    Arc::new(crate::Stamped::now(r)),
-                )
+                .insert(key, Arc::new(crate::Stamped::now(r)))
                 .await;
         }
     }

@@ -160,21 +160,19 @@ pub async fn task_performance_cached(
         return task_performance(s, key, window).await;
     };
     let task = find(s, key).await?;
-    if let Some(c) =
-        db::cache::cached_performance(&s.pool, task.id, label, s.served_for(label)).await?
-    {
-        let fresh = c.age < s.fresh_for(label);
-        if fresh
+    let cached =
+        db::cache::cached_performance(&s.pool, task.id, label, s.served_for(label)).await?;
+    if let Some(c) = cached
+        && (s.is_fresh(label, c.age)
             || s.refresher.enqueue(crate::refresh::Job::Performance {
                 task: task.clone(),
                 label: label.to_owned(),
-            })
-        {
-            return Ok(Windowed {
-                window: c.window,
-                data: c.data,
-            });
-        }
+            }))
+    {
+        return Ok(Windowed {
+            window: c.window,
+            data: c.data,
+        });
     }
     let data = compute_performance(s, &task, &window, None).await?;
     db::cache::store_performance(&s.pool, task.id, label, &window, &data).await?;

@@ -199,7 +199,7 @@ pub async fn rankings_cached(
     let key = rankings_key(metric, limit, label);
     if let Some(c) = s.rankings_cache.get(&key).await {
         let age = c.at.elapsed();
-        if age < s.fresh_for(label)
+        if s.is_fresh(label, age)
             || (age < s.served_for(label)
                 && s.refresher.enqueue(crate::refresh::Job::Rankings {
                     metric: metric.to_owned(),
