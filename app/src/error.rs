@@ -18,6 +18,27 @@ pub enum AppError {
     ServerFn(ServerFnErrorErr),
 }
 
+impl AppError {
+    /// The HTTP status this error answers with, on pages and from server functions alike
+    /// (the same mapping as the REST API's problem responses).
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::InvalidInput { .. } => 422,
+            AppError::NotFound(_) => 404,
+            AppError::Unavailable => 503,
+            AppError::Internal(_) => 500,
+            // Arguments the server could not read are the client's fault.
+            AppError::ServerFn(
+                ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::MissingArg(_)
+                | ServerFnErrorErr::Deserialization(_)
+                | ServerFnErrorErr::UnsupportedRequestMethod(_),
+            ) => 400,
+            AppError::ServerFn(_) => 500,
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = crate::api::JsonText;
 
@@ -29,6 +50,12 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<db::DbError> for AppError {
     fn from(e: db::DbError) -> Self {
+        if let db::DbError::Unstorable(_) = e {
+            return AppError::InvalidInput {
+                field: "input".into(),
+                message: e.to_string(),
+            };
+        }
         if e.is_unavailable() {
             tracing::warn!(error = ?e, "database unavailable");
             AppError::Unavailable

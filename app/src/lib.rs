@@ -54,7 +54,7 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <Stylesheet id="tasklens" href=format!("/pkg/{OUTPUT_NAME}.css") />
-        <Title formatter=|page: String| format!("{page} · Tasklens") />
+        <Title formatter=components::page::title_text />
         <Router>
             <TopBar />
             <main>

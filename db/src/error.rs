@@ -10,6 +10,10 @@ pub enum DbError {
     /// Records that conflict with stored data; nothing was written.
     #[error("{} record(s) conflict with stored data", .0.len())]
     Invalid(Vec<types::ingest::FieldError>),
+    /// A value PostgreSQL cannot store or compare (NUL in text, SQLSTATE 22021): the caller's
+    /// input is at fault (422). Validation refuses such input first; this is the backstop.
+    #[error("a value holds a character PostgreSQL cannot store")]
+    Unstorable(#[source] sqlx::Error),
     #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// A blocking step after a query (merging rows) panicked or was cancelled.
@@ -23,10 +27,29 @@ impl From<sqlx::Error> for DbError {
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_) => DbError::Unavailable(e),
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => DbError::Unavailable(e),
+            sqlx::Error::Database(ref d) if d.code().is_some_and(|c| unavailable_sqlstate(&c)) => {
+                DbError::Unavailable(e)
+            }
+            sqlx::Error::Database(ref d)
+                if d.code().is_some_and(|c| c == "22021" || c == "22P05") =>
+            {
+                DbError::Unstorable(e)
+            }
             other => DbError::Query(other),
         }
     }
+}
+
+/// SQLSTATE classes that mean "the server is not there right now", not "the query is wrong":
+/// 08 connection exception, 57 operator intervention (57P01 admin shutdown, as from
+/// `pg_ctl stop -m fast`, 57P02 crash shutdown, 57P03 cannot connect now), 53 insufficient
+/// resources (53300 too many connections).
+fn unavailable_sqlstate(code: &str) -> bool {
+    ["08", "57", "53"]
+        .iter()
+        .any(|class| code.starts_with(class))
 }
 
 impl DbError {

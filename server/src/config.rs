@@ -74,6 +74,35 @@ pub struct Config {
     )]
     pub request_timeout_secs: u64,
 
+    /// Longest time a client may take to send a request's headers, in seconds (slow clients
+    /// holding connections open are cut off).
+    #[arg(
+        long,
+        env = "TASKLENS_HEADER_READ_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub header_read_timeout_secs: u64,
+
+    /// Most requests served at once (pages, server functions, REST reads); more are answered
+    /// 503 with `Retry-After` at once.
+    #[arg(
+        long,
+        env = "TASKLENS_MAX_IN_FLIGHT",
+        default_value_t = 64,
+        global = true
+    )]
+    pub max_in_flight: usize,
+
+    /// Most ingest requests served at once; more are answered 503 with `Retry-After` at once.
+    #[arg(
+        long,
+        env = "TASKLENS_MAX_IN_FLIGHT_INGEST",
+        default_value_t = 4,
+        global = true
+    )]
+    pub max_in_flight_ingest: usize,
+
     /// Bearer tokens accepted by the ingest API, comma-separated. Empty: ingest is refused.
     #[arg(
         long,

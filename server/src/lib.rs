@@ -7,5 +7,6 @@ pub mod config;
 pub mod openapi;
 pub mod problem;
 pub mod routes;
+pub mod serve;
 pub mod startup;
 pub mod telemetry;

@@ -20,6 +20,8 @@ pub struct ServerState {
     pub ingest_tokens: std::sync::Arc<Vec<secrecy::SecretString>>,
     /// Who may frame which page (`Content-Security-Policy: frame-ancestors`).
     pub frame_policy: crate::routes::FramePolicy,
+    /// Bounds on requests in flight.
+    pub shedding: crate::routes::Shedding,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -31,6 +33,7 @@ impl FromRef<ServerState> for LeptosOptions {
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    header_read_timeout: std::time::Duration,
 }
 
 impl Application {
@@ -103,9 +106,19 @@ impl Application {
             ingest_tokens: std::sync::Arc::new(config.ingest_tokens()),
             frame_policy: crate::routes::FramePolicy::new(&config.embed_origins())
                 .map_err(|e| anyhow::anyhow!("TASKLENS_EMBED_ORIGINS: {e}"))?,
+            shedding: crate::routes::Shedding::new(
+                config.max_in_flight,
+                config.max_in_flight_ingest,
+            ),
         };
         let router = crate::routes::router(state, config.request_timeout());
-        Ok(Self { listener, router })
+        Ok(Self {
+            listener,
+            router,
+            header_read_timeout: std::time::Duration::from_secs(
+                config.header_read_timeout_secs.max(1),
+            ),
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -120,9 +133,13 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        crate::serve::serve(
+            self.listener,
+            self.router,
+            self.header_read_timeout,
+            shutdown_signal(),
+        )
+        .await
     }
 }
 

@@ -22,6 +22,24 @@ fn limit(raw: Option<i64>, default: i64, max: i64) -> Result<i64, ServiceError> 
     }
 }
 
+/// Longest search text, in characters (a key is at most 255).
+pub const MAX_SEARCH_LEN: usize = 255;
+
+/// A search text is free text, but bounded and without NUL (which PostgreSQL cannot hold).
+pub fn check_search(search: Option<&str>) -> Result<(), ServiceError> {
+    match search {
+        Some(s) if s.chars().count() > MAX_SEARCH_LEN => Err(ServiceError::invalid(
+            "search",
+            format!("must be at most {MAX_SEARCH_LEN} characters"),
+        )),
+        Some(s) if s.contains('\0') => Err(ServiceError::invalid(
+            "search",
+            "must not contain NUL characters",
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn bad_cursor() -> ServiceError {
     ServiceError::invalid("cursor", "is not a cursor this API returned")
 }
@@ -34,6 +52,11 @@ pub async fn list_tasks(
     cursor: Option<&str>,
 ) -> Result<Page<TaskSummary>, ServiceError> {
     let n = limit(raw_limit, TASKS_DEFAULT_LIMIT, TASKS_MAX_LIMIT)?;
+    check_search(search)?;
+    if let Some(w) = workflow_id {
+        types::WorkflowKey::parse(w)
+            .map_err(|e| ServiceError::invalid("workflow_id", e.to_string()))?;
+    }
     let after = cursor
         .map(|c| db::pages::decode_cursor(c).ok_or_else(bad_cursor))
         .transpose()?;
@@ -151,9 +174,7 @@ pub async fn task_executions(
         .as_deref()
         .map(|c| parse_execution_cursor(c, sort))
         .transpose()?;
-    let task = db::executions::find_task(&s.pool, key)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("task {key:?}")))?;
+    let task = crate::tasks::find(s, key).await?;
     let filter = ExecutionFilter {
         status: status.map(|s| s.as_str()),
         from: q.window.and_then(|w| w.from),

@@ -47,9 +47,7 @@ pub async fn task_dashboard(
     key: &str,
     window: TimeWindow,
 ) -> Result<TaskDashboard, ServiceError> {
-    let task = db::executions::find_task(&s.pool, key)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("task {key:?}")))?;
+    let task = crate::tasks::find(s, key).await?;
     // The workflow's other tasks contribute a bounded sample each (their median weighs the
     // DAG), so the page costs O(own executions), not O(workflow).
     // The baseline reads every execution of the window.

@@ -20,7 +20,11 @@ pub struct Windowed<T> {
     pub data: T,
 }
 
-async fn find(s: &Services, key: &str) -> Result<db::executions::TaskRef, ServiceError> {
+/// The task of a key from a URL or a server function's argument. A string that cannot be a
+/// key (NUL or other control characters, over 255 characters, `.`) is refused as a parameter
+/// before it reaches SQL.
+pub(crate) async fn find(s: &Services, key: &str) -> Result<db::executions::TaskRef, ServiceError> {
+    types::TaskKey::parse(key).map_err(|e| ServiceError::invalid("task_id", e.to_string()))?;
     db::executions::find_task(&s.pool, key)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("task {key:?}")))

@@ -60,6 +60,8 @@ async fn context(
 }
 
 async fn find(s: &Services, key: &str) -> Result<db::workflows::WorkflowRow, ServiceError> {
+    types::WorkflowKey::parse(key)
+        .map_err(|e| ServiceError::invalid("workflow_id", e.to_string()))?;
     db::workflows::find(&s.pool, key)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("workflow {key:?}")))

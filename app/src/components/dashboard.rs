@@ -2,7 +2,7 @@
 //! state (all of it in the URL, so every view is a link), the metric cards and the panels.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use types::{ExecutionSort, TaskDashboard, TrendDirection};
 
 use super::chart::{ChartError, ChartSvgs, both};
@@ -123,18 +123,32 @@ impl ViewState {
     }
 }
 
+/// Everything but RFC 3986 unreserved characters.
+const NOT_UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Percent-encodes everything but RFC 3986 unreserved characters, identically on the server
 /// and in the browser (so keys like `etl_orders.extract` stay readable in links).
 pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, NOT_UNRESERVED).to_string()
+}
+
+/// The task key of a `/tasks/{key}` or `/embed/tasks/{key}/{panel}` path, decoded exactly once.
+/// The router's own parameter cannot be used: leptos_router 0.8 percent-decodes parameters
+/// twice (once when matching, again when collecting them into a `ParamsMap`), so a key that
+/// holds a literal `%41` would be read as `A`.
+pub fn task_of_path(path: &str) -> String {
+    let rest = path
+        .strip_prefix("/embed/tasks/")
+        .or_else(|| path.strip_prefix("/tasks/"))
+        .unwrap_or_default();
+    let segment = rest.split('/').next().unwrap_or_default();
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// `/tasks/{key}` with the key percent-encoded (keys may hold any printable character).
@@ -144,13 +158,13 @@ pub fn task_path(task: &str) -> String {
 
 /// The view state of the current URL (path parameter `task`, query parameters).
 pub fn use_view_state() -> Memo<ViewState> {
-    let params = use_params_map();
+    let location = leptos_router::hooks::use_location();
     let query = use_query_map();
     Memo::new(move |_| {
         let q = query.read();
         let get = |k: &str| q.get(k).filter(|v| !v.is_empty());
         ViewState {
-            task: params.read().get("task").unwrap_or_default(),
+            task: task_of_path(&location.pathname.read()),
             range: get("range"),
             from: get("from"),
             to: get("to"),
@@ -397,6 +411,25 @@ mod tests {
         assert_eq!(success_status(95.0), "good");
         assert_eq!(success_status(80.0), "warning");
         assert_eq!(success_status(79.9), "bad");
+    }
+
+    #[test]
+    fn a_key_is_decoded_from_its_link_exactly_once() {
+        // Keys as a user may send them: a literal `%41`, `%2F`, a slash, markup, non-ASCII.
+        for key in [
+            "pct%41key",
+            "a/b%2Fc",
+            "</title><script>x</script>",
+            "ünï cödé",
+            "%25",
+        ] {
+            let path = task_path(key);
+            assert_eq!(task_of_path(&path), key, "{path}");
+            let embed = format!("/embed/tasks/{}/cards", encode(key));
+            assert_eq!(task_of_path(&embed), key, "{embed}");
+        }
+        assert_eq!(task_path("pct%41key"), "/tasks/pct%2541key");
+        assert_eq!(task_of_path("/"), "");
     }
 
     #[test]

@@ -49,7 +49,10 @@ pub fn ExecutionHistory(
                 {SyncHydrate(move || Suspend::new(async move {
                     match page.await {
                         Ok(p) => view! { <HistoryTable page=p view_state /> }.erase(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.erase(),
+                        Err(e) => {
+                            crate::components::page::set_error_status(&e);
+                            view! { <p class="error" role="alert">{e.to_string()}</p> }.erase()
+                        }
                     }
                 }))}
             </Transition>

@@ -4,6 +4,7 @@ pub mod chart;
 pub mod dag;
 pub mod dashboard;
 pub mod history;
+pub mod page;
 pub mod selectors;
 pub mod sync_hydrate;
 pub mod task_charts;

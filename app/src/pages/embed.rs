@@ -15,7 +15,7 @@ pub fn EmbedPanelPage() -> impl IntoView {
     let panel = move || params.read().get("panel").and_then(|p| Panel::parse(&p));
     let dashboard = use_dashboard(view_state);
     view! {
-        <Title text=move || view_state.read().task.clone() />
+        <Title text=crate::components::page::task_title(view_state) />
         <div class="embed" data-testid="embed-panel">
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 // Sync hydration only (see `SyncHydrate`).
@@ -35,7 +35,10 @@ pub fn EmbedPanelPage() -> impl IntoView {
                             }
                             .erase()
                         }
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.erase(),
+                        Err(e) => {
+                            crate::components::page::set_error_status(&e);
+                            view! { <p class="error" role="alert">{e.to_string()}</p> }.erase()
+                        }
                     }
                 }))}
             </Transition>

@@ -40,7 +40,10 @@ pub fn OverviewPage() -> impl IntoView {
                 {SyncHydrate(move || Suspend::new(async move {
                     match tasks.await {
                         Ok(list) => view! { <TaskOverview tasks=list query=query.get_untracked() /> }.erase(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.erase(),
+                        Err(e) => {
+                            crate::components::page::set_error_status(&e);
+                            view! { <p class="error" role="alert">{e.to_string()}</p> }.erase()
+                        }
                     }
                 }))}
             </Transition>

@@ -22,14 +22,15 @@ pub fn TaskDashboardPage() -> impl IntoView {
         move || view_state.get(),
         |v| task_executions(v.task, v.status, v.sort, v.cursor, v.range, v.from, v.to),
     );
-    let task = move || view_state.read().task.clone();
+    let task = crate::components::page::task_title(view_state);
+    let heading = move || view_state.read().task.clone();
     view! {
         <Title text=task />
         <section class="dashboard">
             <header class="dash-head">
                 <div class="dash-title">
                     <a href="/" class="back">"← All tasks"</a>
-                    <h1 class="task-key" data-testid="task-title">{task}</h1>
+                    <h1 class="task-key" data-testid="task-title">{heading}</h1>
                 </div>
                 <TaskSelector />
                 <TimeRangeSelector view_state />
@@ -51,7 +52,7 @@ pub fn TaskDashboardPage() -> impl IntoView {
                         }
                         .erase(),
                         Err(e) => {
-                            not_found_status(&e);
+                            crate::components::page::set_error_status(&e);
                             view! { <p class="error" role="alert">{e.to_string()}</p> }.erase()
                         }
                     }
@@ -60,18 +61,6 @@ pub fn TaskDashboardPage() -> impl IntoView {
             <ExecutionHistory view_state page=history />
         </section>
     }
-}
-
-/// An unknown task answers 404 (the page is rendered async, so the status is still open).
-fn not_found_status(e: &crate::AppError) {
-    #[cfg(feature = "ssr")]
-    if matches!(e, crate::AppError::NotFound(_))
-        && let Some(resp) = use_context::<leptos_axum::ResponseOptions>()
-    {
-        resp.set_status(http::StatusCode::NOT_FOUND);
-    }
-    #[cfg(not(feature = "ssr"))]
-    let _ = e;
 }
 
 /// "2026-11-19 12:00 – 2026-11-26 12:00 UTC", or "all time until …".

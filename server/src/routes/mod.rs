@@ -2,7 +2,10 @@
 
 pub mod api;
 mod docs;
+pub mod hardening;
 mod health;
+
+pub use hardening::{FramePolicy, Shedding};
 
 /// Re-exported for the OpenAPI document.
 pub mod health_path {
@@ -10,76 +13,20 @@ pub mod health_path {
 }
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::HeaderValue;
-use axum::http::header::CONTENT_SECURITY_POLICY;
-use axum::middleware::Next;
-use axum::response::Response;
-use axum::routing::{get, post};
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{any, get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::ServeDir;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::startup::ServerState;
 
-/// Framing policy: `/embed/...` panels may be framed by the configured origins only; every
-/// other response forbids framing (clickjacking). Chromium, Firefox and Safari enforce
-/// `frame-ancestors`, which supersedes `X-Frame-Options`.
-#[derive(Clone, Debug)]
-pub struct FramePolicy {
-    embed: HeaderValue,
-}
-
-const NO_FRAMING: &str = "frame-ancestors 'none'";
-
-impl FramePolicy {
-    /// Origins are `scheme://host[:port]`; anything else (which could smuggle another CSP
-    /// directive into the header) is refused.
-    pub fn new(origins: &[String]) -> Result<Self, String> {
-        for o in origins {
-            let ok = o.split_once("://").is_some_and(|(scheme, rest)| {
-                !scheme.is_empty()
-                    && scheme
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                    && !rest.is_empty()
-                    && rest
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "-.:*[]".contains(c))
-            });
-            if !ok {
-                return Err(format!(
-                    "{o:?} is not an origin like https://portal.example.com"
-                ));
-            }
-        }
-        let embed = if origins.is_empty() {
-            NO_FRAMING.to_owned()
-        } else {
-            format!("frame-ancestors {}", origins.join(" "))
-        };
-        Ok(Self {
-            embed: HeaderValue::from_str(&embed).map_err(|e| e.to_string())?,
-        })
-    }
-}
-
-async fn frame_ancestors(State(policy): State<FramePolicy>, req: Request, next: Next) -> Response {
-    let embed = req.uri().path().starts_with("/embed/");
-    let mut resp = next.run(req).await;
-    let value = if embed {
-        policy.embed
-    } else {
-        HeaderValue::from_static(NO_FRAMING)
-    };
-    resp.headers_mut().insert(CONTENT_SECURITY_POLICY, value);
-    resp
-}
-
 pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Router {
     let frame_policy = state.frame_policy.clone();
+    let shedding = state.shedding.clone();
     let leptos_options = state.leptos_options.clone();
     let pkg_dir = std::path::Path::new(leptos_options.site_root.as_ref())
         .join(leptos_options.site_pkg_dir.as_ref());
@@ -143,20 +90,31 @@ pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Route
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(ctx.clone()),
+            move || {
+                provide_context(ctx.clone());
+                // The nonce of the response's CSP header (see `hardening::security_headers`).
+                if let Some(nonce) = use_context::<axum::http::request::Parts>()
+                    .and_then(|p| p.extensions.get::<hardening::CspNonce>().cloned())
+                {
+                    provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+                }
+            },
             move || app::shell(leptos_options.clone()),
         )
+        .route("/api/v1/{*rest}", any(hardening::api_not_found))
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(
             app::shell,
         ))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            request_timeout,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
+        // Innermost first: the last layer added sees the request first.
+        .layer(from_fn(hardening::server_fn_status))
+        .layer(from_fn_with_state(request_timeout, hardening::deadline))
+        .layer(from_fn_with_state(shedding, hardening::shed_load))
+        .layer(from_fn(hardening::refuse_nul))
+        .layer(from_fn_with_state(
             frame_policy,
-            frame_ancestors,
+            hardening::security_headers,
         ))
+        .layer(CatchPanicLayer::custom(hardening::panic_response))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

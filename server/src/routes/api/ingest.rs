@@ -68,7 +68,8 @@ pub async fn ingest(
             Problem::new(e.status(), Some(e.body_text()))
         }
     })?;
-    let ndjson = match content_type(&headers) {
+    // Media types are case-insensitive (RFC 9110 §8.3.1).
+    let ndjson = match content_type(&headers).to_ascii_lowercase().as_str() {
         "application/json" | "" => false,
         "application/x-ndjson" | "application/ndjson" => true,
         other => {

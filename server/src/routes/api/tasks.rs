@@ -2,7 +2,9 @@
 //! the window, calls the one `service` function for its question, and answers.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+use super::extract::{ApiPath, ApiQuery};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use service::{ServiceError, TaskPatterns, WindowParams, Windowed, resolve_window};
@@ -56,8 +58,8 @@ fn window(p: &WindowParams, default: TimeRangePreset) -> Result<types::TimeWindo
 )]
 pub async fn performance(
     State(state): State<ServerState>,
-    Path(task_id): Path<String>,
-    Query(q): Query<WindowParams>,
+    ApiPath(task_id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<WindowParams>,
 ) -> Result<Json<Windowed<TaskPerformanceMetrics>>, Problem> {
     let w = window(&q, TimeRangePreset::Week)?;
     let label = q.label(TimeRangePreset::Week);
@@ -91,8 +93,8 @@ pub struct FailuresParams {
 )]
 pub async fn failures(
     State(state): State<ServerState>,
-    Path(task_id): Path<String>,
-    Query(q): Query<FailuresParams>,
+    ApiPath(task_id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<FailuresParams>,
 ) -> Result<Json<Windowed<FailureMetrics>>, Problem> {
     let params = WindowParams {
         time_range: q.time_range,
@@ -118,8 +120,8 @@ pub async fn failures(
 )]
 pub async fn dependencies(
     State(state): State<ServerState>,
-    Path(task_id): Path<String>,
-    Query(q): Query<WindowParams>,
+    ApiPath(task_id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<WindowParams>,
 ) -> Result<Json<Windowed<DependencyMetrics>>, Problem> {
     let w = window(&q, TimeRangePreset::Week)?;
     Ok(Json(
@@ -139,8 +141,8 @@ pub async fn dependencies(
 )]
 pub async fn patterns(
     State(state): State<ServerState>,
-    Path(task_id): Path<String>,
-    Query(q): Query<WindowParams>,
+    ApiPath(task_id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<WindowParams>,
 ) -> Result<Json<Windowed<TaskPatterns>>, Problem> {
     let w = window(&q, TimeRangePreset::Month)?;
     Ok(Json(
@@ -173,7 +175,7 @@ pub struct ListTasksParams {
 )]
 pub async fn list(
     State(state): State<ServerState>,
-    Query(q): Query<ListTasksParams>,
+    ApiQuery(q): ApiQuery<ListTasksParams>,
 ) -> Result<Json<types::Page<types::TaskSummary>>, Problem> {
     let page = service::list_tasks(
         &state.services,
@@ -221,8 +223,8 @@ pub struct ExecutionsParams {
 )]
 pub async fn executions(
     State(state): State<ServerState>,
-    Path(task_id): Path<String>,
-    Query(q): Query<ExecutionsParams>,
+    ApiPath(task_id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ExecutionsParams>,
 ) -> Result<Json<types::Page<types::ExecutionSummary>>, Problem> {
     let params = WindowParams {
         time_range: q.time_range,

@@ -2,7 +2,9 @@
 //! `/tasks/bottlenecks`, `/tasks/rankings`, `/tasks/{id}/resource-profile`.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+use super::extract::{ApiPath, ApiQuery};
 use serde::Deserialize;
 use service::{Bottlenecks, WindowParams, Windowed, Workflows, resolve_window};
 use types::{Rankings, ResourceProfile, TimeRangePreset, WorkflowCriticalPath};
@@ -47,8 +49,8 @@ pub async fn list(State(state): State<ServerState>) -> Result<Json<Workflows>, P
 )]
 pub async fn critical_path(
     State(state): State<ServerState>,
-    Path(workflow_id): Path<String>,
-    Query(q): Query<WindowParams>,
+    ApiPath(workflow_id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<WindowParams>,
 ) -> Result<Json<Windowed<WorkflowCriticalPath>>, Problem> {
     let w = window(q.time_range, q.from, q.to, TimeRangePreset::Week)?;
     Ok(Json(
@@ -78,7 +80,7 @@ pub struct BottlenecksParams {
 )]
 pub async fn bottlenecks(
     State(state): State<ServerState>,
-    Query(q): Query<BottlenecksParams>,
+    ApiQuery(q): ApiQuery<BottlenecksParams>,
 ) -> Result<Json<Windowed<Bottlenecks>>, Problem> {
     let w = window(q.time_range, q.from, q.to, TimeRangePreset::Week)?;
     Ok(Json(
@@ -110,7 +112,7 @@ pub struct RankingsParams {
 )]
 pub async fn rankings(
     State(state): State<ServerState>,
-    Query(q): Query<RankingsParams>,
+    ApiQuery(q): ApiQuery<RankingsParams>,
 ) -> Result<Json<Windowed<Rankings>>, Problem> {
     let p = WindowParams {
         time_range: q.time_range,
@@ -137,8 +139,8 @@ pub async fn rankings(
 )]
 pub async fn resource_profile(
     State(state): State<ServerState>,
-    Path(task_id): Path<String>,
-    Query(q): Query<WindowParams>,
+    ApiPath(task_id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<WindowParams>,
 ) -> Result<Json<Windowed<ResourceProfile>>, Problem> {
     let w = window(q.time_range, q.from, q.to, TimeRangePreset::Month)?;
     Ok(Json(
