@@ -62,7 +62,8 @@ psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d tasklens_e2e -q -v ON_ERROR_STOP=1
 # Enough history for every chart: a week of three demo workflows, ending now.
 DATABASE_URL="$E2E_DB" "$CARGO_TARGET_DIR/debug/tasklens" demo --days 7 --workflows 3 --seed 5 \
     --ground-truth "$WORK/gt.json"
-# A task whose key, name, host and error are markup: it must always render as text.
+# Tasks whose key, name, host and error are markup (including keys that break out of <title>,
+# <script>, <style> and comments): they must always render as text.
 hostile_batch() {
     local t1 t2 t3 t4
     t1=$(date -u -d '-2 hours' +%FT%TZ); t2=$(date -u -d '-2 hours +30 seconds' +%FT%TZ)
@@ -76,7 +77,15 @@ hostile_batch() {
   "taskName": "$name", "status": "completed", "startTime": "$t2", "endTime": "$t3", "host": "<b>host</b>"},
  {"executionId": "h-2/evil", "workflowId": "xss", "workflowExecutionId": "h-2", "taskId": "$evil",
   "taskName": "$name", "status": "failed", "startTime": "$t3", "endTime": "$t4",
-  "error": {"type": "<script>alert(2)</script>", "message": "<img src=y onerror=alert(3)>"}}
+  "error": {"type": "<script>alert(2)</script>", "message": "<img src=y onerror=alert(3)>"}},
+ {"executionId": "h-b0", "workflowId": "xss", "workflowExecutionId": "h-1", "taskId": "xss.</title><script>window.__pwned=1;alert(11)</script>",
+  "taskName": "xss.</title><script>window.__pwned=1;alert(11)</script>", "status": "completed", "startTime": "$t2", "endTime": "$t3"},
+ {"executionId": "h-b1", "workflowId": "xss", "workflowExecutionId": "h-1", "taskId": "xss.</script><script>window.__pwned=2;alert(12)</script>",
+  "taskName": "xss.</script><script>window.__pwned=2;alert(12)</script>", "status": "completed", "startTime": "$t2", "endTime": "$t3"},
+ {"executionId": "h-b2", "workflowId": "xss", "workflowExecutionId": "h-1", "taskId": "xss.</style><script>window.__pwned=3;alert(13)</script>",
+  "taskName": "xss.</style><script>window.__pwned=3;alert(13)</script>", "status": "completed", "startTime": "$t2", "endTime": "$t3"},
+ {"executionId": "h-b3", "workflowId": "xss", "workflowExecutionId": "h-1", "taskId": "xss.<!--<script>window.__pwned=4;alert(14)</script>-->",
+  "taskName": "xss.<!--<script>window.__pwned=4;alert(14)</script>-->", "status": "completed", "startTime": "$t2", "endTime": "$t3"}
 ], "dependencies": [{"workflowId": "xss", "upstreamTaskId": "xss.prepare", "downstreamTaskId": "$evil",
   "dependencyType": "data", "optional": false}]}
 JSON

@@ -97,8 +97,8 @@ async fn list_tasks_server_function_rejects_an_overlong_search_naming_the_field(
         .unwrap();
     assert_eq!(
         resp.status(),
-        500,
-        "server functions report errors with 500"
+        422,
+        "server functions answer their error's status, as REST does"
     );
     let err: app::AppError = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
     assert_eq!(

@@ -6,10 +6,17 @@ mod common;
 use server::routes::FramePolicy;
 use sqlx::PgPool;
 
+/// The `frame-ancestors` directive of the response's policy (the policy has others too).
 fn csp(resp: &reqwest::Response) -> String {
-    resp.headers()
+    let policy = resp
+        .headers()
         .get("content-security-policy")
         .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    policy
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("frame-ancestors"))
         .unwrap_or_default()
         .to_owned()
 }
