@@ -50,6 +50,15 @@ pub(crate) fn import_json_value(doc: Value) -> Result<ValidBatch, ImportError> {
     };
     let executions = take("executions")?;
     let dependencies = take("dependencies")?;
+    // As the HTTP endpoint: a misspelt key ("execution") must not import an empty batch.
+    if let Some(key) = top.keys().next() {
+        return Err(ImportError::Invalid {
+            line: None,
+            record: None,
+            field: key.chars().take(types::MAX_KEY_LEN).collect(),
+            message: types::ingest::unknown_batch_key_message(),
+        });
+    }
     validate_values(executions, dependencies)
 }
 

@@ -517,6 +517,36 @@ fn an_invalid_ingest_json_record_names_its_array_index() {
 }
 
 #[test]
+fn an_ingest_json_document_with_an_unknown_top_level_key_is_refused_as_the_endpoint_does() {
+    let doc = json!({"executions": [record(0)], "dependency": []});
+    let err = importers::ingest::import_json(&serde_json::to_vec(&doc).unwrap()).unwrap_err();
+    assert!(
+        matches!(&err, ImportError::Invalid { field, message, .. }
+            if field == "dependency" && message.contains("\"dependencies\"")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn hostile_values_in_an_imported_file_are_refused_naming_the_field() {
+    for (field, value) in [
+        ("cpuAllocatedCores", json!(1e-300)),
+        ("memoryPeakMb", json!(1e308)),
+        ("retryReason", json!("a\u{0}b")),
+        ("taskId", json!("..")),
+        ("startTime", json!("+10000-01-01T00:00:00Z")),
+    ] {
+        let mut bad = record(0);
+        bad[field] = value;
+        let err = import(format!("{bad}\n").as_bytes(), &opts()).unwrap_err();
+        assert!(
+            matches!(&err, ImportError::Invalid { line: Some(1), field: f, .. } if f == field),
+            "{field}: {err:?}"
+        );
+    }
+}
+
+#[test]
 fn a_task_in_two_workflows_is_reported_at_the_later_record() {
     let mut other = record(1);
     other["workflowId"] = json!("elsewhere");

@@ -32,8 +32,8 @@ fn csp_nonce(resp: &reqwest::Response) -> String {
 }
 
 /// Fetches an HTML page and checks that markup from the URL or the database cannot run: the
-/// title holds no tag, and every `<script>` carries this response's CSP nonce.
-async fn assert_inert(app: &TestApp, path: &str) -> (u16, String) {
+/// title is `key` as escaped text, and every `<script>` carries this response's CSP nonce.
+async fn assert_inert(app: &TestApp, path: &str, key: &str) -> (u16, String) {
     let resp = app
         .http
         .get(format!("{}{path}", app.base))
@@ -45,7 +45,11 @@ async fn assert_inert(app: &TestApp, path: &str) -> (u16, String) {
     let html = resp.text().await.unwrap();
     let title = &html[html.find("<title>").unwrap() + 7..];
     let title = &title[..title.find("</title>").unwrap()];
-    assert!(!title.contains('<'), "{path}: title {title:?}");
+    assert_eq!(
+        title,
+        format!("{} · Tasklens", html_escape::encode_text(key)),
+        "{path}"
+    );
     let scripts: Vec<&str> = html
         .match_indices("<script")
         .map(|(i, _)| &html[i..])
@@ -88,17 +92,23 @@ async fn markup_in_a_crafted_link_or_a_stored_key_never_leaves_the_title(pool: P
     assert_eq!(resp.status(), 200);
     for key in BREAKOUTS {
         // Stored: the page renders the task (200) with the key as text.
-        let (status, html) = assert_inert(&app, &format!("/tasks/{}", encode(key))).await;
+        let (status, html) = assert_inert(&app, &format!("/tasks/{}", encode(key)), key).await;
         assert_eq!(status, 200, "{key}");
         assert!(html.contains(&html_escape::encode_text(key).to_string()));
-        let (status, _) = assert_inert(&app, &format!("/embed/tasks/{}/cards", encode(key))).await;
+        let (status, _) =
+            assert_inert(&app, &format!("/embed/tasks/{}/cards", encode(key)), key).await;
         assert_eq!(status, 200, "{key}");
         // Crafted: an unknown key is a 404, as inert.
         let crafted = format!("{key}-nowhere");
-        let (status, _) = assert_inert(&app, &format!("/tasks/{}", encode(&crafted))).await;
-        assert_eq!(status, 404);
         let (status, _) =
-            assert_inert(&app, &format!("/embed/tasks/{}/timeline", encode(&crafted))).await;
+            assert_inert(&app, &format!("/tasks/{}", encode(&crafted)), &crafted).await;
+        assert_eq!(status, 404);
+        let (status, _) = assert_inert(
+            &app,
+            &format!("/embed/tasks/{}/timeline", encode(&crafted)),
+            &crafted,
+        )
+        .await;
         assert_eq!(status, 404);
     }
 }

@@ -15,6 +15,9 @@ pub enum KeyError {
     TooLong(usize),
     #[error("must not contain control characters")]
     ControlCharacter,
+    /// `.` or `..`: a browser resolves such a path segment of a page link to another page.
+    #[error("must not be \".\" or \"..\" (a key is a path segment in page links)")]
+    DotSegment,
 }
 
 macro_rules! key_newtype {
@@ -25,7 +28,7 @@ macro_rules! key_newtype {
         pub struct $name(String);
 
         impl $name {
-            /// Accepts 1..=255 characters without control characters.
+            /// Accepts 1..=255 characters without control characters, other than `.` and `..`.
             pub fn parse(raw: impl Into<String>) -> Result<Self, KeyError> {
                 let raw = raw.into();
                 if raw.is_empty() {
@@ -37,6 +40,9 @@ macro_rules! key_newtype {
                 }
                 if raw.chars().any(char::is_control) {
                     return Err(KeyError::ControlCharacter);
+                }
+                if raw == "." || raw == ".." {
+                    return Err(KeyError::DotSegment);
                 }
                 Ok(Self(raw))
             }
@@ -188,6 +194,19 @@ mod tests {
             TaskKey::parse("etl_orders.extract").map(|k| k.to_string()),
             Ok("etl_orders.extract".to_owned())
         );
+    }
+
+    #[test]
+    fn task_and_workflow_keys_that_are_dot_segments_are_rejected() {
+        for dots in [".", ".."] {
+            assert_eq!(TaskKey::parse(dots), Err(KeyError::DotSegment));
+            assert_eq!(WorkflowKey::parse(dots), Err(KeyError::DotSegment));
+        }
+        let err = serde_json::from_str::<WorkflowKey>("\"..\"").unwrap_err();
+        assert!(err.to_string().contains("path segment"), "{err}");
+        for fine in ["...", ".a", "a.", "etl.extract", "./x"] {
+            assert!(TaskKey::parse(fine).is_ok(), "{fine}");
+        }
     }
 
     #[test]

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::{FieldError, MAX_TEXT_LEN};
-use crate::MAX_KEY_LEN;
+use super::FieldError;
+use super::rules::{self, FloatBound, IntBound};
 
 /// Reads fields out of one JSON object, collecting every problem.
 pub(super) struct Fields<'a> {
@@ -23,25 +23,26 @@ impl<'a> Fields<'a> {
         self.obj.get(field).filter(|v| !v.is_null())
     }
 
-    pub(super) fn key(&mut self, field: &str, required: bool) -> Option<String> {
+    /// A string read with `rule` (one of `rules::*_problem`).
+    fn string(
+        &mut self,
+        field: &str,
+        required: bool,
+        rule: fn(&str) -> Option<String>,
+    ) -> Option<String> {
         match self.get(field) {
             None if required => {
                 self.err(field, "is required");
                 None
             }
             None => None,
-            Some(Value::String(s)) => {
-                if s.trim().is_empty() {
-                    self.err(field, "must not be empty");
-                } else if s.chars().count() > MAX_KEY_LEN {
-                    self.err(field, format!("must be at most {MAX_KEY_LEN} characters"));
-                } else if s.chars().any(char::is_control) {
-                    self.err(field, "must not contain control characters");
-                } else {
-                    return Some(s.clone());
+            Some(Value::String(s)) => match rule(s) {
+                Some(problem) => {
+                    self.err(field, problem);
+                    None
                 }
-                None
-            }
+                None => Some(s.clone()),
+            },
             Some(_) => {
                 self.err(field, "must be a string");
                 None
@@ -49,19 +50,24 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A name, host or error type: see [`rules::key_problem`].
+    pub(super) fn key(&mut self, field: &str, required: bool) -> Option<String> {
+        self.string(field, required, rules::key_problem)
+    }
+
+    /// A key that appears in page links: see [`rules::id_problem`].
+    pub(super) fn id(&mut self, field: &str) -> Option<String> {
+        self.string(field, true, rules::id_problem)
+    }
+
+    /// `error.code`: see [`rules::error_code_problem`].
+    pub(super) fn error_code(&mut self, field: &str) -> Option<String> {
+        self.string(field, false, rules::error_code_problem)
+    }
+
+    /// Free text: see [`rules::text_problem`].
     pub(super) fn text(&mut self, field: &str) -> Option<String> {
-        match self.get(field) {
-            None => None,
-            Some(Value::String(s)) if s.len() <= MAX_TEXT_LEN => Some(s.clone()),
-            Some(Value::String(_)) => {
-                self.err(field, format!("must be at most {MAX_TEXT_LEN} bytes"));
-                None
-            }
-            Some(_) => {
-                self.err(field, "must be a string");
-                None
-            }
-        }
+        self.string(field, false, rules::text_problem)
     }
 
     pub(super) fn enumeration<T: serde::de::DeserializeOwned>(
@@ -86,10 +92,16 @@ impl<'a> Fields<'a> {
                 None
             }
             None => None,
-            Some(Value::String(s)) => match DateTime::parse_from_rfc3339(s) {
-                Ok(t) => Some(t.with_timezone(&Utc)),
-                Err(e) => {
-                    self.err(field, format!("must be an RFC 3339 timestamp ({e})"));
+            Some(Value::String(s)) => match rules::parse_time(s) {
+                Ok(t) => match rules::time_problem(t) {
+                    Some(problem) => {
+                        self.err(field, problem);
+                        None
+                    }
+                    None => Some(t),
+                },
+                Err(problem) => {
+                    self.err(field, problem);
                     None
                 }
             },
@@ -100,30 +112,31 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub(super) fn number(&mut self, field: &str, strictly_positive: bool) -> Option<f64> {
+    /// A real number within `bound`.
+    pub(super) fn number(&mut self, field: &str, bound: FloatBound) -> Option<f64> {
         let v = self.get(field)?;
-        match v.as_f64() {
-            Some(n) if n.is_finite() && (n > 0.0 || (!strictly_positive && n == 0.0)) => Some(n),
-            Some(_) if strictly_positive => {
-                self.err(field, "must be a number > 0");
+        let Some(n) = v.as_f64() else {
+            self.err(field, "must be a number");
+            return None;
+        };
+        match bound.problem(n) {
+            Some(problem) => {
+                self.err(field, problem);
                 None
             }
-            Some(_) => {
-                self.err(field, "must be a number ≥ 0");
-                None
-            }
-            None => {
-                self.err(field, "must be a number");
-                None
-            }
+            None => Some(n),
         }
     }
 
-    /// A non-negative count stored as BIGINT (fractions round to the nearest integer).
-    pub(super) fn count(&mut self, field: &str) -> Option<i64> {
-        let n = self.number(field, false)?;
-        if n > i64::MAX as f64 {
-            self.err(field, "is too large");
+    /// A count within `bound`, stored as BIGINT (fractions round to the nearest integer).
+    pub(super) fn count(&mut self, field: &str, bound: IntBound) -> Option<i64> {
+        let v = self.get(field)?;
+        let Some(n) = v.as_f64() else {
+            self.err(field, "must be a number");
+            return None;
+        };
+        if !bound.contains_f64(n) {
+            self.err(field, bound.message());
             return None;
         }
         Some(n.round() as i64)

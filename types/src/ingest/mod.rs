@@ -12,8 +12,7 @@ use crate::{DependencyType, ExecutionStatus, TaskType};
 
 mod fields;
 mod records;
-
-use records::key_ok;
+mod rules;
 
 /// Most records one request may carry.
 pub const MAX_RECORDS_PER_BATCH: usize = 50_000;
@@ -25,6 +24,54 @@ pub const DURATION_TOLERANCE_MS: i64 = 1_000;
 pub const MAX_TEXT_LEN: usize = 64 * 1024;
 /// Most errors reported for one batch.
 pub const MAX_REPORTED_ERRORS: usize = 100;
+
+// Bounds of every value that reaches a typed column, so that a hostile but well-formed record
+// gets a 422 naming its field instead of failing in PostgreSQL (a 500). Both readers apply them
+// (see `rules.rs`); the README's ingest table lists them.
+//
+// Why these bounds keep the rollups finite (`migrations/*_rollups.sql`), for a generous 10^9
+// executions of one task in one hour:
+// - durations: d ≤ 3.16e10 ms, so Σd ≤ 3.2e19 and the moments var_pop·n and Chan's merge term
+//   δ²·na·nb/(na + nb) stay below n·d² ≈ 1e30, far from float8's 1.8e308;
+// - core-hours: one row adds duration/3.6e6 × cores ≤ 8,766 h × 4,096 (or cpuTimeMs/3.6e6,
+//   the same bound), so a bucket sums ≤ 3.6e16; GB-hours: ≤ 8,766 h × 65,536 GiB per row, ≤ 5.7e17;
+// - CPU share: cpuTimeMs / durationMs / cores ≤ 1.3e14 / 1 / 0.001 = 1.3e17 per row (the
+//   lower bound on cores is what keeps this finite: 1e-300 cores overflowed it), ≤ 1.3e26 summed;
+// - integer columns: memory_peak_mb is INTEGER (64 TiB = 67,108,864 MiB < 2^31), attempt_number
+//   INTEGER (≤ 10,000); the BIGINT ones stay ≤ 2^53, so they are exact as f64 (analytics reads
+//   them so) and PostgreSQL's sum(bigint) is NUMERIC anyway;
+// - attribute numbers: |x| ≤ 1e15, so even squares summed over 10^9 rows stay ≤ 1e39.
+// The rollups' INTEGER counters bound the number of rows per bucket (2^31), not the values.
+
+/// Longest `durationMs`: one Julian year (365.25 days), in ms. A derived duration (endTime −
+/// startTime) is held to the same bound.
+pub const MAX_DURATION_MS: i64 = 31_557_600_000;
+/// Most cores a task may be given (`cpuAllocatedCores`): the largest single machines.
+pub const MAX_CORES: f64 = 4096.0;
+/// Fewest cores a task may be given (`cpuAllocatedCores`): a millicore, as Kubernetes counts.
+pub const MIN_CORES: f64 = 0.001;
+/// Longest `cpuTimeMs`: one year on [`MAX_CORES`] cores.
+pub const MAX_CPU_TIME_MS: i64 = MAX_DURATION_MS * 4096;
+/// Most memory (`memoryPeakMb`, `memoryAllocatedMb`): 64 TiB, in MiB.
+pub const MAX_MEMORY_MB: f64 = 64.0 * 1024.0 * 1024.0;
+/// Least memory a task may be given (`memoryAllocatedMb`): 1 KiB, in MiB (> 0, not a denormal).
+pub const MIN_MEMORY_ALLOCATED_MB: f64 = 1.0 / 1024.0;
+/// Largest byte count (`inputSizeBytes`, `outputSizeBytes`, `readBytes`, `writeBytes`,
+/// `bytesTransferred`): 2^53 (≈ 9 PB), the largest integer every f64 holds exactly.
+pub const MAX_BYTES: i64 = 1 << 53;
+/// Largest operation count (`ioOperations`, `networkCalls`): 10^15.
+pub const MAX_COUNT: i64 = 1_000_000_000_000_000;
+/// Largest `attemptNumber` (the first attempt is 1).
+pub const MAX_ATTEMPT_NUMBER: i32 = 10_000;
+/// Largest magnitude of a numeric attribute value.
+pub const MAX_ATTRIBUTE_NUMBER: f64 = 1e15;
+/// Earliest `startTime`/`endTime`: 1970-01-01T00:00:00Z, in Unix seconds.
+pub const MIN_TIMESTAMP_SECS: i64 = 0;
+/// Latest `startTime`/`endTime`: 9999-12-31T23:59:59Z (the last second RFC 3339 can write),
+/// in Unix seconds.
+pub const MAX_TIMESTAMP_SECS: i64 = 253_402_300_799;
+/// Longest `error.code`, in characters (the column is `VARCHAR(50)`).
+pub const MAX_ERROR_CODE_LEN: usize = 50;
 
 /// One invalid input: record index (in `executions` or `dependencies`), field, message.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -96,8 +143,13 @@ pub struct ExecutionRecord {
     /// 1 for the first attempt, 2 for the first retry, ...; default 1.
     pub attempt_number: i32,
     /// RFC 3339.
+    #[serde(deserialize_with = "serde_strict::time")]
     pub start_time: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "serde_strict::optional_time"
+    )]
     /// RFC 3339, ≥ startTime; required unless status is running.
     pub end_time: Option<DateTime<Utc>>,
     /// Always present after validation when `endTime` is (derived from the times if absent).
@@ -130,7 +182,11 @@ pub struct ExecutionRecord {
     pub memory_allocated_mb: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "serde_strict::optional_object"
+    )]
     /// Expected on failed and timeout attempts.
     pub error: Option<ErrorDetails>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -214,13 +270,28 @@ fn bare_message(e: &serde_json::Error) -> String {
     full.strip_suffix(&suffix).unwrap_or(&full).to_owned()
 }
 
-/// The wire shape, deserialized straight into typed records (the fast path).
+/// The wire shape, deserialized straight into typed records (the fast path). Every struct in
+/// it reads only from a JSON object ([`serde_strict::Object`]): serde's derive would also take
+/// an array of the fields in order, which the field-by-field path refuses.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct TypedBatch {
     #[serde(default)]
-    executions: Vec<ExecutionRecord>,
+    executions: Vec<serde_strict::Object<ExecutionRecord>>,
     #[serde(default)]
-    dependencies: Vec<DependencyRecord>,
+    dependencies: Vec<serde_strict::Object<DependencyRecord>>,
+}
+
+/// The keys a JSON batch may have; any other is refused (a misspelt `"execution"` would
+/// otherwise make an empty batch).
+pub const BATCH_KEYS: [&str; 2] = ["executions", "dependencies"];
+
+/// The message for a top-level key other than [`BATCH_KEYS`].
+pub fn unknown_batch_key_message() -> String {
+    format!(
+        "is not a batch key; a batch has only {:?} and {:?}",
+        BATCH_KEYS[0], BATCH_KEYS[1]
+    )
 }
 
 /// Parses `{"executions": [...], "dependencies": [...]}` and validates every record.
@@ -230,13 +301,23 @@ struct TypedBatch {
 /// error, a missing field, a rule broken — goes through the field-by-field path, which reports
 /// every problem with its index and field.
 pub fn parse_json_batch(body: &[u8]) -> Result<ValidBatch, BatchError> {
-    if let Ok(typed) = serde_json::from_slice::<TypedBatch>(body)
-        && typed.executions.len() + typed.dependencies.len() <= MAX_RECORDS_PER_BATCH
-        && let Ok(batch) = ValidBatch::checked(typed.executions, typed.dependencies)
-    {
-        return Ok(batch);
+    match parse_json_batch_typed(body) {
+        Some(batch) => Ok(batch),
+        None => parse_json_batch_by_field(body),
     }
-    parse_json_batch_by_field(body)
+}
+
+/// The fast path: the valid batch, or `None` for anything the field-by-field path must report.
+fn parse_json_batch_typed(body: &[u8]) -> Option<ValidBatch> {
+    let typed = serde_json::from_slice::<serde_strict::Object<TypedBatch>>(body)
+        .ok()?
+        .0;
+    if typed.executions.len() + typed.dependencies.len() > MAX_RECORDS_PER_BATCH {
+        return None;
+    }
+    let executions = typed.executions.into_iter().map(|r| r.0).collect();
+    let dependencies = typed.dependencies.into_iter().map(|d| d.0).collect();
+    ValidBatch::checked(executions, dependencies).ok()
 }
 
 fn parse_json_batch_by_field(body: &[u8]) -> Result<ValidBatch, BatchError> {
@@ -259,7 +340,27 @@ fn parse_json_batch_by_field(body: &[u8]) -> Result<ValidBatch, BatchError> {
         take_array(&mut top, "executions").map_err(|e| BatchError::Invalid(vec![e]))?;
     let dependencies =
         take_array(&mut top, "dependencies").map_err(|e| BatchError::Invalid(vec![e]))?;
-    validate(executions, dependencies)
+    // A misspelt key ({"execution": [...]}) would otherwise be an empty batch, answered 200.
+    let mut errors: Vec<FieldError> = top
+        .keys()
+        .map(|k| {
+            FieldError::new(
+                0,
+                k.chars().take(crate::MAX_KEY_LEN).collect::<String>(),
+                unknown_batch_key_message(),
+            )
+        })
+        .collect();
+    match validate(executions, dependencies) {
+        Ok(batch) if errors.is_empty() => Ok(batch),
+        Ok(_) => Err(BatchError::Invalid(errors)),
+        Err(BatchError::Invalid(more)) => {
+            errors.extend(more);
+            errors.truncate(MAX_REPORTED_ERRORS);
+            Err(BatchError::Invalid(errors))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Parses newline-delimited JSON: one execution record per non-blank line.
@@ -320,35 +421,17 @@ pub fn validate(
 }
 
 impl ValidBatch {
-    /// As [`ValidBatch::new`], plus the field rules the JSON path applies while reading (key
-    /// lengths, non-negative numbers, text and attribute limits): for records that did not come
-    /// through [`ExecutionRecord::from_json`].
+    /// The typed fast path's check: the same as [`ValidBatch::new`], which applies every rule.
     pub fn checked(
         executions: Vec<ExecutionRecord>,
         dependencies: Vec<DependencyRecord>,
     ) -> Result<Self, Vec<FieldError>> {
-        let mut errors: Vec<FieldError> = Vec::new();
-        for (i, r) in executions.iter().enumerate() {
-            errors.extend(r.field_errors(i));
-        }
-        for (i, d) in dependencies.iter().enumerate() {
-            for (field, v) in [
-                ("dependencies.workflowId", &d.workflow_id),
-                ("dependencies.upstreamTaskId", &d.upstream_task_id),
-                ("dependencies.downstreamTaskId", &d.downstream_task_id),
-            ] {
-                if !key_ok(v) {
-                    errors.push(FieldError::new(i, field, "must be a valid key"));
-                }
-            }
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
         Self::new(executions, dependencies)
     }
 
-    /// Builds a batch from typed records (importers, the demo generator), checking each.
+    /// Builds a batch from typed records (the JSON fast path, importers, the demo generator),
+    /// checking each by every rule the field-by-field JSON path applies
+    /// ([`ExecutionRecord::check`], [`DependencyRecord::check`]), then the batch's consistency.
     pub fn new(
         executions: Vec<ExecutionRecord>,
         dependencies: Vec<DependencyRecord>,
@@ -444,6 +527,71 @@ impl ValidBatch {
         }
         deduped.reverse();
         self.dependencies = deduped;
+    }
+}
+
+/// Deserializers that make the typed fast path read exactly what the field-by-field path reads.
+mod serde_strict {
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    use chrono::{DateTime, Utc};
+    use serde::de::value::MapAccessDeserializer;
+    use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+
+    /// A `T` read only from a JSON object, never from an array of its fields.
+    pub(super) struct Object<T>(pub(super) T);
+
+    impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct ObjectVisitor<T>(PhantomData<T>);
+            impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+                type Value = T;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a JSON object")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                    T::deserialize(MapAccessDeserializer::new(map))
+                }
+            }
+            d.deserialize_map(ObjectVisitor(PhantomData)).map(Object)
+        }
+    }
+
+    pub(super) fn optional_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        Ok(Option::<Object<T>>::deserialize(d)?.map(|o| o.0))
+    }
+
+    /// Strict RFC 3339, as the field-by-field path parses (chrono's own `Deserialize` also
+    /// takes relaxed forms such as `+10000-01-01T00:00:00Z` or `2026-01-01 10:00:00 UTC`).
+    pub(super) fn time<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        d.deserialize_str(TimeVisitor)
+    }
+
+    pub(super) fn optional_time<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<Utc>>, D::Error> {
+        struct Time(DateTime<Utc>);
+        impl<'de> Deserialize<'de> for Time {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                d.deserialize_str(TimeVisitor).map(Time)
+            }
+        }
+        Ok(Option::<Time>::deserialize(d)?.map(|t| t.0))
+    }
+
+    struct TimeVisitor;
+
+    impl Visitor<'_> for TimeVisitor {
+        type Value = DateTime<Utc>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an RFC 3339 timestamp")
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<DateTime<Utc>, E> {
+            super::rules::parse_time(s).map_err(E::custom)
+        }
     }
 }
 

@@ -6,95 +6,103 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::fields::Fields;
+use super::rules::{self, BYTES, CORES, COUNT, CPU_TIME_MS, DURATION_MS};
+use super::rules::{MEMORY_ALLOCATED_MB, MEMORY_PEAK_MB};
 use super::{
     AttributeValue, DURATION_TOLERANCE_MS, DependencyRecord, ErrorDetails, ExecutionRecord,
-    FieldError, MAX_ATTRIBUTES, MAX_TEXT_LEN,
+    FieldError, MAX_ATTRIBUTES, MAX_DURATION_MS,
 };
-use crate::{DependencyType, ExecutionStatus, MAX_KEY_LEN, TaskType};
-
-/// 1..=255 characters, not blank, no control characters.
-pub(super) fn key_ok(v: &str) -> bool {
-    !v.trim().is_empty() && v.chars().count() <= MAX_KEY_LEN && !v.chars().any(char::is_control)
-}
+use crate::{DependencyType, ExecutionStatus, TaskType};
 
 impl ExecutionRecord {
-    /// The field rules [`ExecutionRecord::from_json`] applies while reading, for a typed record.
-    pub(super) fn field_errors(&self, index: usize) -> Vec<FieldError> {
+    /// The field rules [`ExecutionRecord::from_json`] applies while reading, for a typed record,
+    /// with the same fields and messages.
+    fn field_errors(&self, index: usize) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        let mut e = |field: &str| errors.push(FieldError::new(index, field, "is invalid"));
+        let mut push = |field: &str, problem: Option<String>| {
+            if let Some(message) = problem {
+                errors.push(FieldError::new(index, field, message));
+            }
+        };
+        for (field, v) in [
+            ("executionId", &self.execution_id),
+            ("workflowId", &self.workflow_id),
+            ("workflowExecutionId", &self.workflow_execution_id),
+            ("taskId", &self.task_id),
+        ] {
+            push(field, rules::id_problem(v));
+        }
+        push("taskName", rules::key_problem(&self.task_name));
+        let error = self.error.as_ref();
         for (field, v) in [
             ("workflowName", self.workflow_name.as_deref()),
             ("host", self.host.as_deref()),
+            ("error.type", error.map(|x| x.error_type.as_str())),
+        ] {
+            push(field, v.and_then(rules::key_problem));
+        }
+        push(
+            "error.code",
+            error
+                .and_then(|x| x.code.as_deref())
+                .and_then(rules::error_code_problem),
+        );
+        push(
+            "attemptNumber",
+            rules::attempt_problem(i64::from(self.attempt_number)),
+        );
+        push("startTime", rules::time_problem(self.start_time));
+        push("endTime", self.end_time.and_then(rules::time_problem));
+        for (field, v, bound) in [
+            ("durationMs", self.duration_ms, DURATION_MS),
+            ("inputSizeBytes", self.input_size_bytes, BYTES),
+            ("outputSizeBytes", self.output_size_bytes, BYTES),
+            ("cpuTimeMs", self.cpu_time_ms, CPU_TIME_MS),
+            ("ioOperations", self.io_operations, COUNT),
+            ("readBytes", self.read_bytes, BYTES),
+            ("writeBytes", self.write_bytes, BYTES),
+            ("networkCalls", self.network_calls, COUNT),
+            ("bytesTransferred", self.bytes_transferred, BYTES),
+        ] {
+            push(field, v.and_then(|v| bound.problem(v)));
+        }
+        for (field, v, bound) in [
+            ("memoryPeakMb", self.memory_peak_mb, MEMORY_PEAK_MB),
+            ("cpuAllocatedCores", self.cpu_allocated_cores, CORES),
             (
-                "error.type",
-                self.error.as_ref().map(|x| x.error_type.as_str()),
-            ),
-            (
-                "error.code",
-                self.error.as_ref().and_then(|x| x.code.as_deref()),
+                "memoryAllocatedMb",
+                self.memory_allocated_mb,
+                MEMORY_ALLOCATED_MB,
             ),
         ] {
-            if v.is_some_and(|v| !key_ok(v)) {
-                e(field);
-            }
+            push(field, v.and_then(|v| bound.problem(v)));
         }
         for (field, v) in [
-            ("durationMs", self.duration_ms),
-            ("inputSizeBytes", self.input_size_bytes),
-            ("outputSizeBytes", self.output_size_bytes),
-            ("cpuTimeMs", self.cpu_time_ms),
-            ("ioOperations", self.io_operations),
-            ("readBytes", self.read_bytes),
-            ("writeBytes", self.write_bytes),
-            ("networkCalls", self.network_calls),
-            ("bytesTransferred", self.bytes_transferred),
-        ] {
-            if v.is_some_and(|v| v < 0) {
-                e(field);
-            }
-        }
-        if self
-            .memory_peak_mb
-            .is_some_and(|v| !(v.is_finite() && v >= 0.0))
-        {
-            e("memoryPeakMb");
-        }
-        for (field, v) in [
-            ("cpuAllocatedCores", self.cpu_allocated_cores),
-            ("memoryAllocatedMb", self.memory_allocated_mb),
-        ] {
-            if v.is_some_and(|v| !(v.is_finite() && v > 0.0)) {
-                e(field);
-            }
-        }
-        for (field, v) in [
-            (
-                "error.message",
-                self.error.as_ref().and_then(|x| x.message.as_deref()),
-            ),
+            ("error.message", error.and_then(|x| x.message.as_deref())),
             (
                 "error.stackTrace",
-                self.error.as_ref().and_then(|x| x.stack_trace.as_deref()),
+                error.and_then(|x| x.stack_trace.as_deref()),
             ),
             ("retryReason", self.retry_reason.as_deref()),
             ("inputHash", self.input_hash.as_deref()),
         ] {
-            if v.is_some_and(|v| v.len() > MAX_TEXT_LEN) {
-                e(field);
-            }
+            push(field, v.and_then(rules::text_problem));
         }
-        let attrs_ok = self.attributes.len() <= MAX_ATTRIBUTES
-            && self.attributes.iter().all(|(k, v)| {
-                !k.is_empty()
-                    && k.chars().count() <= MAX_KEY_LEN
-                    && match v {
-                        AttributeValue::Text(s) => s.len() <= MAX_KEY_LEN,
-                        AttributeValue::Number(n) => n.is_finite(),
-                        AttributeValue::Bool(_) => true,
-                    }
-            });
-        if !attrs_ok {
-            e("attributes");
+        if self.attributes.len() > MAX_ATTRIBUTES {
+            push(
+                "attributes",
+                Some(format!("must have at most {MAX_ATTRIBUTES} keys")),
+            );
+        } else {
+            for (k, v) in &self.attributes {
+                match rules::attribute_key_problem(k) {
+                    Some(problem) => push("attributes", Some(problem)),
+                    None => push(
+                        &format!("attributes.{k}"),
+                        rules::attribute_value_problem(v),
+                    ),
+                }
+            }
         }
         errors
     }
@@ -109,10 +117,10 @@ impl ExecutionRecord {
             obj,
             errors: Vec::new(),
         };
-        let execution_id = f.key("executionId", true);
-        let workflow_id = f.key("workflowId", true);
-        let workflow_execution_id = f.key("workflowExecutionId", true);
-        let task_id = f.key("taskId", true);
+        let execution_id = f.id("executionId");
+        let workflow_id = f.id("workflowId");
+        let workflow_execution_id = f.id("workflowExecutionId");
+        let task_id = f.id("taskId");
         let workflow_name = f.key("workflowName", false);
         let task_name = f.key("taskName", true);
         let task_type = f
@@ -129,28 +137,32 @@ impl ExecutionRecord {
         };
         let attempt_number = match f.get("attemptNumber") {
             None => 1,
-            Some(v) => match v.as_i64() {
-                Some(n) if (1..=i64::from(i32::MAX)).contains(&n) => n as i32,
-                _ => {
-                    f.err("attemptNumber", "must be an integer ≥ 1");
+            Some(v) => match v.as_i64().map(|n| (n, rules::attempt_problem(n))) {
+                Some((n, None)) => n as i32,
+                Some((_, Some(problem))) => {
+                    f.err("attemptNumber", problem);
+                    1
+                }
+                None => {
+                    f.err("attemptNumber", rules::attempt_message());
                     1
                 }
             },
         };
         let start_time = f.time("startTime", true);
         let end_time = f.time("endTime", false);
-        let duration_ms = f.count("durationMs");
-        let input_size_bytes = f.count("inputSizeBytes");
-        let output_size_bytes = f.count("outputSizeBytes");
-        let cpu_time_ms = f.count("cpuTimeMs");
-        let memory_peak_mb = f.number("memoryPeakMb", false);
-        let io_operations = f.count("ioOperations");
-        let read_bytes = f.count("readBytes");
-        let write_bytes = f.count("writeBytes");
-        let network_calls = f.count("networkCalls");
-        let bytes_transferred = f.count("bytesTransferred");
-        let cpu_allocated_cores = f.number("cpuAllocatedCores", true);
-        let memory_allocated_mb = f.number("memoryAllocatedMb", true);
+        let duration_ms = f.count("durationMs", DURATION_MS);
+        let input_size_bytes = f.count("inputSizeBytes", BYTES);
+        let output_size_bytes = f.count("outputSizeBytes", BYTES);
+        let cpu_time_ms = f.count("cpuTimeMs", CPU_TIME_MS);
+        let memory_peak_mb = f.number("memoryPeakMb", MEMORY_PEAK_MB);
+        let io_operations = f.count("ioOperations", COUNT);
+        let read_bytes = f.count("readBytes", BYTES);
+        let write_bytes = f.count("writeBytes", BYTES);
+        let network_calls = f.count("networkCalls", COUNT);
+        let bytes_transferred = f.count("bytesTransferred", BYTES);
+        let cpu_allocated_cores = f.number("cpuAllocatedCores", CORES);
+        let memory_allocated_mb = f.number("memoryAllocatedMb", MEMORY_ALLOCATED_MB);
         let host = f.key("host", false);
         let error = match f.get("error") {
             None => None,
@@ -161,7 +173,7 @@ impl ExecutionRecord {
                     errors: Vec::new(),
                 };
                 let error_type = ef.key("type", true);
-                let code = ef.key("code", false);
+                let code = ef.error_code("code");
                 let message = ef.text("message");
                 let stack_trace = ef.text("stackTrace");
                 f.errors.extend(ef.errors.into_iter().map(|mut e| {
@@ -196,28 +208,24 @@ impl ExecutionRecord {
             }
             Some(Value::Object(a)) => {
                 for (k, v) in a {
+                    if let Some(problem) = rules::attribute_key_problem(k) {
+                        f.err("attributes", problem);
+                        continue;
+                    }
                     let val = match v {
-                        Value::String(s) if s.len() <= MAX_KEY_LEN => {
-                            AttributeValue::Text(s.clone())
-                        }
+                        Value::String(s) => AttributeValue::Text(s.clone()),
                         Value::Bool(b) => AttributeValue::Bool(*b),
                         Value::Number(n) => match n.as_f64() {
                             Some(x) => AttributeValue::Number(x),
                             None => continue,
                         },
                         _ => {
-                            f.err(
-                                &format!("attributes.{k}"),
-                                format!("must be a string (≤ {MAX_KEY_LEN} characters), number or boolean"),
-                            );
+                            f.err(&format!("attributes.{k}"), rules::attribute_type_message());
                             continue;
                         }
                     };
-                    if k.is_empty() || k.chars().count() > MAX_KEY_LEN {
-                        f.err(
-                            "attributes",
-                            format!("keys must have 1..={MAX_KEY_LEN} characters"),
-                        );
+                    if let Some(problem) = rules::attribute_value_problem(&val) {
+                        f.err(&format!("attributes.{k}"), problem);
                         continue;
                     }
                     attributes.insert(k.clone(), val);
@@ -282,7 +290,7 @@ impl ExecutionRecord {
         };
         // Field-level errors first; cross-field rules only make sense on well-typed fields.
         if errors.is_empty() {
-            errors.extend(record.check(index));
+            errors.extend(record.cross_field_errors(index));
         }
         if errors.is_empty() {
             Ok(record)
@@ -291,30 +299,22 @@ impl ExecutionRecord {
         }
     }
 
-    /// Cross-field rules; fills `durationMs` from the times when absent.
+    /// Every rule [`ExecutionRecord::from_json`] applies, for a record built in Rust: the field
+    /// rules, then (when those pass) the cross-field ones; fills `durationMs` from the times
+    /// when absent.
     pub fn check(&mut self, index: usize) -> Vec<FieldError> {
+        let errors = self.field_errors(index);
+        if errors.is_empty() {
+            self.cross_field_errors(index)
+        } else {
+            errors
+        }
+    }
+
+    /// Cross-field rules; fills `durationMs` from the times when absent.
+    fn cross_field_errors(&mut self, index: usize) -> Vec<FieldError> {
         let mut errors = Vec::new();
         let mut e = |field: &str, msg: String| errors.push(FieldError::new(index, field, msg));
-        for (field, v) in [
-            ("executionId", &self.execution_id),
-            ("workflowId", &self.workflow_id),
-            ("workflowExecutionId", &self.workflow_execution_id),
-            ("taskId", &self.task_id),
-            ("taskName", &self.task_name),
-        ] {
-            if v.trim().is_empty()
-                || v.chars().count() > MAX_KEY_LEN
-                || v.chars().any(char::is_control)
-            {
-                e(
-                    field,
-                    format!("must have 1..={MAX_KEY_LEN} characters, no control characters"),
-                );
-            }
-        }
-        if self.attempt_number < 1 {
-            e("attemptNumber", "must be an integer ≥ 1".into());
-        }
         match self.end_time {
             None if self.status != ExecutionStatus::Running => {
                 e(
@@ -328,6 +328,12 @@ impl ExecutionRecord {
             Some(end) => {
                 let derived = (end - self.start_time).num_milliseconds();
                 match self.duration_ms {
+                    None if derived > MAX_DURATION_MS => e(
+                        "endTime",
+                        format!(
+                            "is {derived} ms after startTime; a duration must be at most {MAX_DURATION_MS} ms (one year)"
+                        ),
+                    ),
                     None => self.duration_ms = Some(derived),
                     Some(d) if (d - derived).abs() > DURATION_TOLERANCE_MS => e(
                         "durationMs",
@@ -354,9 +360,9 @@ impl DependencyRecord {
             obj,
             errors: Vec::new(),
         };
-        let workflow_id = f.key("workflowId", true);
-        let upstream = f.key("upstreamTaskId", true);
-        let downstream = f.key("downstreamTaskId", true);
+        let workflow_id = f.id("workflowId");
+        let upstream = f.id("upstreamTaskId");
+        let downstream = f.id("downstreamTaskId");
         let dependency_type = f
             .enumeration::<DependencyType>("dependencyType", "data, control, resource")
             .unwrap_or_default();
@@ -381,7 +387,7 @@ impl DependencyRecord {
             dependency_type,
             optional,
         };
-        errors.extend(d.check(index));
+        errors.extend(d.self_loop_errors(index));
         if errors.is_empty() {
             Ok(d)
         } else {
@@ -389,7 +395,25 @@ impl DependencyRecord {
         }
     }
 
+    /// Every rule [`DependencyRecord::from_json`] applies, for a record built in Rust.
     pub fn check(&self, index: usize) -> Vec<FieldError> {
+        let mut errors: Vec<FieldError> = [
+            ("workflowId", &self.workflow_id),
+            ("upstreamTaskId", &self.upstream_task_id),
+            ("downstreamTaskId", &self.downstream_task_id),
+        ]
+        .into_iter()
+        .filter_map(|(field, v)| {
+            rules::id_problem(v).map(|message| FieldError::new(index, field, message))
+        })
+        .collect();
+        if errors.is_empty() {
+            errors.extend(self.self_loop_errors(index));
+        }
+        errors
+    }
+
+    fn self_loop_errors(&self, index: usize) -> Vec<FieldError> {
         if self.upstream_task_id == self.downstream_task_id {
             vec![FieldError::new(
                 index,
