@@ -301,6 +301,20 @@ pub fn layered_graph(
     }
 }
 
+/// The [`MAX_OUTLIER_POINTS`] most extreme outliers (largest |score|), most extreme first, and
+/// whether any were dropped.
+pub fn most_extreme(mut outliers: Vec<DurationPoint>) -> (Vec<DurationPoint>, bool) {
+    outliers.sort_by(|a, b| {
+        b.score
+            .abs()
+            .total_cmp(&a.score.abs())
+            .then(a.start_time.cmp(&b.start_time))
+    });
+    let truncated = outliers.len() > MAX_OUTLIER_POINTS;
+    outliers.truncate(MAX_OUTLIER_POINTS);
+    (outliers, truncated)
+}
+
 /// All chart data of one task over `[from_ms, to_ms)`; `execs` are the task's own executions.
 /// A window without a start (`all`) begins at the first execution.
 pub fn task_series(
@@ -319,7 +333,7 @@ pub fn task_series(
         .filter(|e| e.status == ExecutionStatus::Completed && ran(e).is_some())
         .collect();
     let values: Vec<f64> = completed.iter().filter_map(|e| ran(e)).collect();
-    let mut outliers: Vec<DurationPoint> = crate::anomaly::duration_outliers(&values)
+    let outliers: Vec<DurationPoint> = crate::anomaly::duration_outliers(&values)
         .unwrap_or_default()
         .into_iter()
         .filter_map(|o| {
@@ -327,18 +341,21 @@ pub fn task_series(
             Some(DurationPoint {
                 start_time: DateTime::<Utc>::from_timestamp_millis(e.start_ms)?,
                 duration_ms: o.value,
+                execution_id: e.execution_id.clone(),
+                score: o.score,
             })
         })
         .collect();
-    // Keep the most extreme when there are too many to draw.
-    outliers.sort_by(|a, b| b.duration_ms.total_cmp(&a.duration_ms));
-    outliers.truncate(MAX_OUTLIER_POINTS);
+    let threshold = crate::anomaly::outlier_threshold(values.iter().filter(|v| **v > 0.0).count());
+    let (outliers, outliers_truncated) = most_extreme(outliers);
     TaskSeries {
         histogram: duration_histogram(&durations, HISTOGRAM_BINS),
         change_points: duration_change_points(&buckets),
         buckets,
         bucket_ms,
         outliers,
+        outliers_truncated,
+        outlier_threshold: threshold,
         graph,
     }
 }

@@ -324,7 +324,7 @@ pub async fn trend_points(
     Ok(points)
 }
 
-/// `(start, duration ms)` of the task's completed runs in the window at or above `slow` ms
+/// `(execution id, start, duration ms)` of the task's completed runs in the window at or above `slow` ms
 /// (slowest first, at most `limit`) and at or below `fast` ms (positive; fastest first, at
 /// most `limit`): two range scans of the completed-durations index.
 pub async fn duration_extremes(
@@ -333,14 +333,14 @@ pub async fn duration_extremes(
     window: &TimeWindow,
     (fast, slow): (f64, f64),
     limit: i64,
-) -> Result<Vec<(DateTime<Utc>, f64)>, DbError> {
+) -> Result<Vec<(String, DateTime<Utc>, f64)>, DbError> {
     Ok(sqlx::query_as(
-        "(SELECT start_time, duration_ms::float8 FROM task_execution_history
+        "(SELECT execution_key, start_time, duration_ms::float8 FROM task_execution_history
           WHERE task_id = $1 AND status = 'completed' AND duration_ms > 0 AND duration_ms >= ceil($4)::bigint
             AND ($2::timestamptz IS NULL OR start_time >= $2) AND start_time < $3
           ORDER BY task_execution_history.duration_ms DESC LIMIT $6)
          UNION ALL
-         (SELECT start_time, duration_ms::float8 FROM task_execution_history
+         (SELECT execution_key, start_time, duration_ms::float8 FROM task_execution_history
           WHERE task_id = $1 AND status = 'completed' AND duration_ms > 0 AND duration_ms <= floor($5)::bigint
             AND ($2::timestamptz IS NULL OR start_time >= $2) AND start_time < $3
           ORDER BY task_execution_history.duration_ms LIMIT $6)",

@@ -20,6 +20,7 @@ use crate::routes::api;
         api::tasks::failures,
         api::tasks::dependencies,
         api::tasks::patterns,
+        api::tasks::anomalies,
         api::workflows::list,
         api::workflows::critical_path,
         api::workflows::bottlenecks,

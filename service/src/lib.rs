@@ -2,6 +2,7 @@
 //! REST handlers and Leptos server functions both call these, so the two never disagree:
 //! parse → `db` → `analytics` → `types` response. No SQL and no statistics live here.
 
+mod anomalies;
 mod error;
 mod lists;
 mod refresh;
@@ -10,6 +11,7 @@ mod tasks;
 mod window;
 mod workflows;
 
+pub use anomalies::{performance_patterns, task_anomalies};
 pub use error::ServiceError;
 pub use lists::*;
 pub use refresh::Refresher;

@@ -14,6 +14,7 @@ use analytics::rollup::{
 };
 use analytics::series::{
     HISTOGRAM_BINS, MAX_BUCKETS, bucket_width_ms, duration_change_points, layered_graph, medians,
+    most_extreme,
 };
 use analytics::task::TaskInfo;
 use types::{
@@ -37,6 +38,7 @@ struct Rollups {
     totals: Rollup,
     trend_points: Vec<(f64, f64)>,
     outliers: Vec<DurationPoint>,
+    outlier_threshold: f64,
 }
 
 /// The cards' parts of TaskPerformanceMetrics (statistics, cost, error signatures: the same
@@ -115,12 +117,15 @@ pub async fn task_dashboard(
                 let width =
                     (bucket_width_ms(to_ms - from, MAX_BUCKETS) + HOUR_MS - 1) / HOUR_MS * HOUR_MS;
                 let buckets = series_buckets(&r.hours, &r.edges, from, to_ms, width);
+                let (outliers, outliers_truncated) = most_extreme(r.outliers);
                 let series = TaskSeries {
                     histogram: sketch_histogram(&r.totals.sketch, HISTOGRAM_BINS),
                     change_points: duration_change_points(&buckets),
                     buckets,
                     bucket_ms: width,
-                    outliers: r.outliers,
+                    outliers,
+                    outliers_truncated,
+                    outlier_threshold: r.outlier_threshold,
                     graph,
                 };
                 (stats, r.totals.cost(&cost), series)
@@ -153,28 +158,34 @@ async fn load_rollups(
     for (_, h) in &hours {
         totals.merge(h);
     }
-    let outliers = match outlier_cutoffs(&totals.completed_sketch) {
+    let cutoffs = outlier_cutoffs(&totals.completed_sketch);
+    let outliers = match cutoffs {
         None => Vec::new(),
-        Some(cutoffs) => db::rollups::duration_extremes(
+        // One more than shown on each side tells whether any were dropped.
+        Some(c) => db::rollups::duration_extremes(
             &s.pool,
             task_id,
             window,
-            cutoffs,
-            MAX_OUTLIER_POINTS as i64,
+            (c.fast_below_ms, c.slow_above_ms),
+            MAX_OUTLIER_POINTS as i64 + 1,
         )
         .await?
         .into_iter()
-        .map(|(start_time, duration_ms)| DurationPoint {
+        .map(|(execution_id, start_time, duration_ms)| DurationPoint {
             start_time,
             duration_ms,
+            execution_id,
+            score: c.score(duration_ms),
         })
         .collect(),
     };
+    let threshold = cutoffs.map_or(0.0, |c| c.threshold);
     Ok(Rollups {
         hours,
         edges,
         totals,
         trend_points,
         outliers,
+        outlier_threshold: threshold,
     })
 }

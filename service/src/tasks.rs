@@ -278,7 +278,13 @@ pub async fn task_patterns(
 ) -> Result<Windowed<TaskPatterns>, ServiceError> {
     let task = find(s, key).await?;
     let (execs, _) = load(s, &task, &window).await?;
-    let patterns = compute(move || analytics::patterns::task_patterns(&execs)).await?;
+    let mut patterns = compute(move || analytics::patterns::task_patterns(&execs)).await?;
+    // Duration outliers and level shifts, exactly as the dashboard and `/anomalies` give them.
+    let anomalies = crate::anomalies::task_anomalies(s, key, window).await?;
+    patterns.extend(crate::anomalies::performance_patterns(
+        &task.task_key,
+        &anomalies.data,
+    ));
     db::cache::store_patterns(&s.pool, task.id, &patterns).await?;
     Ok(Windowed {
         window,

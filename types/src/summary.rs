@@ -130,8 +130,15 @@ pub struct TaskSeries {
     /// Equal-width time buckets covering the window, oldest first.
     pub buckets: Vec<SeriesBucket>,
     pub bucket_ms: i64,
-    /// Unusually slow or fast completed runs (at most [`MAX_OUTLIER_POINTS`]).
+    /// Unusually slow or fast completed runs, most extreme first (at most
+    /// [`MAX_OUTLIER_POINTS`]).
     pub outliers: Vec<DurationPoint>,
+    /// More outliers were found than [`MAX_OUTLIER_POINTS`]; the least extreme were dropped.
+    #[serde(default)]
+    pub outliers_truncated: bool,
+    /// The outlier rule's cut-off on the modified z-score of ln(duration) for this sample size.
+    #[serde(default)]
+    pub outlier_threshold: f64,
     /// Level shifts of the typical (median) duration, oldest first.
     #[serde(default)]
     pub change_points: Vec<ChangePoint>,
@@ -164,15 +171,24 @@ pub struct SeriesBucket {
     pub memory_allocated_mb: Option<f64>,
 }
 
+/// One outlying completed execution.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DurationPoint {
     pub start_time: DateTime<Utc>,
     pub duration_ms: f64,
+    /// The caller's execution id.
+    #[serde(default)]
+    pub execution_id: String,
+    /// Modified z-score of ln(duration) (Iglewicz & Hoaglin): positive for slow runs.
+    #[serde(default)]
+    pub score: f64,
 }
 
 /// A level shift in a task's duration: from `at` on, the typical (median) run takes `after_ms`
 /// instead of `before_ms`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangePoint {
@@ -206,4 +222,39 @@ pub struct GraphEdge {
     pub upstream: String,
     pub downstream: String,
     pub critical: bool,
+}
+
+/// The rule that flags an outlier, in words (the same on the dashboard and the REST API).
+pub const OUTLIER_RULE: &str = "modified z-score of ln(duration) (Iglewicz & Hoaglin 1993) beyond \
+    ±threshold, the threshold raised for the sample size so that about 0.01 healthy runs per task \
+    are flagged (Bonferroni); slow runs must also take at least 5 × the median";
+
+/// Duration anomalies of a task over a window: outlying executions and level shifts of the
+/// typical duration (spec: performance patterns). The same numbers as the dashboard's chart.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskAnomalies {
+    /// Most extreme first; at most [`MAX_OUTLIER_POINTS`].
+    pub outliers: Vec<OutlierExecution>,
+    /// More outliers exist than listed (the least extreme were dropped).
+    pub outliers_truncated: bool,
+    /// The cut-off on |score| for this window's sample size.
+    pub outlier_threshold: f64,
+    /// Level shifts of the median duration, oldest first.
+    pub change_points: Vec<ChangePoint>,
+}
+
+/// One outlying execution with the rule that flagged it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutlierExecution {
+    pub execution_id: String,
+    pub start_time: DateTime<Utc>,
+    pub duration_ms: f64,
+    /// Modified z-score of ln(duration): positive for slow runs.
+    pub score: f64,
+    /// `slow` or `fast`, with [`OUTLIER_RULE`] behind both.
+    pub rule: String,
 }

@@ -566,7 +566,11 @@ mod tests {
             outliers: vec![DurationPoint {
                 start_time: t0,
                 duration_ms: 60_000.0,
+                execution_id: "run-1".into(),
+                score: 9.0,
             }],
+            outliers_truncated: false,
+            outlier_threshold: 4.4,
             change_points: vec![ChangePoint {
                 at: t0 + chrono::Duration::hours(3),
                 before_ms: 1_100.0,

@@ -78,6 +78,10 @@ pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Route
             get(api::tasks::patterns),
         )
         .route(
+            "/api/v1/task-analytics/tasks/{task_id}/anomalies",
+            get(api::tasks::anomalies),
+        )
+        .route(
             "/api/v1/task-analytics/ingest",
             post(api::ingest::ingest).layer(DefaultBodyLimit::max(api::ingest::MAX_BODY_BYTES)),
         )

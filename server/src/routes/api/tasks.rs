@@ -150,6 +150,29 @@ pub async fn patterns(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/task-analytics/tasks/{task_id}/anomalies",
+    tag = "tasks",
+    params(("task_id" = String, Path, description = "The task's key"), WindowParams),
+    responses(
+        (status = 200, description = "Outlying executions (most extreme first, at most 200) and level shifts of the median duration over the window (default 7d): the numbers the dashboard's duration chart draws", body = inline(Windowed<types::TaskAnomalies>)),
+        (status = 404, description = "Unknown task", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad time_range/from/to", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "PostgreSQL is unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn anomalies(
+    State(state): State<ServerState>,
+    ApiPath(task_id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<WindowParams>,
+) -> Result<Json<Windowed<types::TaskAnomalies>>, Problem> {
+    let w = window(&q, TimeRangePreset::Week)?;
+    Ok(Json(
+        service::task_anomalies(&state.services, &task_id, w).await?,
+    ))
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListTasksParams {
