@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod metrics;
 pub mod openapi;
 pub mod problem;
 pub mod routes;

@@ -53,6 +53,7 @@ impl Application {
 
     /// Binds without touching the database: the server starts even when Postgres is down.
     pub async fn build_without_migrating(config: Config, pool: db::PgPool) -> anyhow::Result<Self> {
+        crate::metrics::handle(); // the recorder exists before the first request
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;

@@ -4,6 +4,7 @@
 
 mod anomalies;
 mod error;
+mod ingest;
 mod lists;
 mod refresh;
 mod series;
@@ -13,12 +14,16 @@ mod workflows;
 
 pub use anomalies::{performance_patterns, task_anomalies};
 pub use error::ServiceError;
+pub use ingest::{Ingested, ingest, ingest_all};
 pub use lists::*;
 pub use refresh::Refresher;
 pub use series::*;
 pub use tasks::*;
 pub use window::{WindowParams, resolve_window};
 pub use workflows::*;
+
+/// Ingest events kept for slow subscribers.
+pub const INGESTED_BACKLOG: usize = 1_024;
 
 /// What every service call needs.
 #[derive(Clone, Debug)]
@@ -43,6 +48,8 @@ pub struct Services {
     /// Record-level analyses running at once (each holds thousands of records): more would
     /// only queue for the same cores and multiply memory.
     pub analysis_slots: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Committed ingests, for whoever reacts to new data (see [`ingest`]).
+    pub ingested: tokio::sync::broadcast::Sender<std::sync::Arc<Ingested>>,
 }
 
 /// A value with the moment it was computed.
@@ -80,7 +87,14 @@ impl Services {
             read_raw,
             refresher: Refresher::default(),
             analysis_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(slots)),
+            ingested: tokio::sync::broadcast::channel(INGESTED_BACKLOG).0,
         }
+    }
+
+    /// Hears of every ingest this process commits from now on. A subscriber more than
+    /// [`INGESTED_BACKLOG`] events behind gets `Lagged` and should resynchronise.
+    pub fn subscribe_ingested(&self) -> tokio::sync::broadcast::Receiver<std::sync::Arc<Ingested>> {
+        self.ingested.subscribe()
     }
 
     /// Serves results up to `max_stale` past their freshness while they are recomputed.

@@ -39,6 +39,15 @@ pub(crate) enum Job {
 }
 
 impl Job {
+    /// The job's name in metrics and logs.
+    fn kind(&self) -> &'static str {
+        match self {
+            Job::Performance { .. } => "performance",
+            Job::Workflow { .. } => "workflow",
+            Job::Rankings { .. } => "rankings",
+        }
+    }
+
     fn key(&self) -> String {
         match self {
             Job::Performance { task, label } => format!("performance|{}|{label}", task.id),
@@ -109,10 +118,17 @@ impl Services {
         };
         tokio::spawn(async move {
             while let Some(job) = rx.recv().await {
-                let key = job.key();
-                if let Err(e) = run(&worker, job).await {
-                    tracing::warn!(job = %key, error = %e, "background recomputation failed");
-                }
+                let (key, kind) = (job.key(), job.kind());
+                let started = std::time::Instant::now();
+                let outcome = match run(&worker, job).await {
+                    Ok(()) => "ok",
+                    Err(e) => {
+                        tracing::warn!(job = %key, error = %e, "background recomputation failed");
+                        "failed"
+                    }
+                };
+                metrics::histogram!("tasklens_worker_job_seconds", "job" => kind, "outcome" => outcome)
+                    .record(started.elapsed().as_secs_f64());
                 queued
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)

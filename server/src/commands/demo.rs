@@ -51,9 +51,15 @@ pub async fn run(args: DemoArgs, config: &crate::config::Config) -> anyhow::Resu
         ProgressStyle::with_template("{bar:40} ~{pos}/{len} executions ({per_sec}, {eta})")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    let services = service::Services::new(
+        pool.clone(),
+        config.cost_model(),
+        std::time::Duration::ZERO,
+        false,
+    );
     let mut executions = 0u64;
     for batch in generator.batches(10_000) {
-        let r = db::ingest::ingest_batch(&pool, &batch).await?;
+        let r = service::ingest(&services, &batch).await?;
         executions += r.accepted;
         bar.inc(r.accepted);
     }

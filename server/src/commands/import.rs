@@ -108,26 +108,26 @@ fn add(total: &mut IngestResponse, r: IngestResponse) {
     total.dependencies += r.dependencies;
 }
 
-/// One transaction for the whole file.
+/// One transaction for the whole file, through the one write path (`service::ingest_all`).
 pub async fn load_direct(pool: &db::PgPool, batch: &ValidBatch) -> anyhow::Result<IngestResponse> {
+    let services = service::Services::new(
+        pool.clone(),
+        Default::default(),
+        std::time::Duration::ZERO,
+        false,
+    );
     let bar = progress(batch.executions.len());
-    let mut tx = pool.begin().await.context("starting a transaction")?;
-    let mut total = IngestResponse::default();
-    for chunk in chunks(batch) {
-        let r = db::ingest::write_batch(&mut tx, &chunk)
-            .await
-            .map_err(describe_db_error)?;
-        bar.inc(chunk.executions.len() as u64);
-        add(&mut total, r);
-    }
-    tx.commit().await.context("committing")?;
+    let chunks: Vec<ValidBatch> = chunks(batch).collect();
+    let total = service::ingest_all(&services, &chunks, |n| bar.inc(n as u64))
+        .await
+        .map_err(describe_error)?;
     bar.finish_and_clear();
     Ok(total)
 }
 
-fn describe_db_error(e: db::DbError) -> anyhow::Error {
+fn describe_error(e: service::ServiceError) -> anyhow::Error {
     match e {
-        db::DbError::Invalid(errors) => {
+        service::ServiceError::Db(db::DbError::Invalid(errors)) => {
             let lines: Vec<String> = errors
                 .iter()
                 .take(10)

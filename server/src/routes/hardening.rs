@@ -130,21 +130,32 @@ pub async fn refuse_nul(req: Request, next: Next) -> Response {
 pub struct Shedding {
     reads: Arc<Semaphore>,
     ingest: Arc<Semaphore>,
+    bounds: (usize, usize),
 }
 
 impl Shedding {
     pub fn new(reads: usize, ingest: usize) -> Self {
+        let bounds = (reads.max(1), ingest.max(1));
         Self {
-            reads: Arc::new(Semaphore::new(reads.max(1))),
-            ingest: Arc::new(Semaphore::new(ingest.max(1))),
+            reads: Arc::new(Semaphore::new(bounds.0)),
+            ingest: Arc::new(Semaphore::new(bounds.1)),
+            bounds,
         }
+    }
+
+    /// Requests in flight now: `(reads, ingest)`.
+    pub fn in_flight(&self) -> (usize, usize) {
+        (
+            self.bounds.0 - self.reads.available_permits(),
+            self.bounds.1 - self.ingest.available_permits(),
+        )
     }
 }
 
 pub async fn shed_load(State(shed): State<Shedding>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     // Static files and the health check are cheap and must stay reachable under load.
-    if path.starts_with("/pkg/") || path == "/healthz" {
+    if path.starts_with("/pkg/") || path == "/healthz" || path == "/metrics" {
         return next.run(req).await;
     }
     let ingest = req.method() == Method::POST && path == "/api/v1/task-analytics/ingest";
@@ -226,6 +237,41 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response 
     )
     .into_response()
 }
+
+/// Adds the request's id (`x-request-id`, also in the logs' request span) to every
+/// problem+json body, so a user reporting a 500 can quote the one log line that explains it.
+pub async fn problem_request_id(req: Request, next: Next) -> Response {
+    let id = req.headers().get(REQUEST_ID).cloned();
+    let resp = next.run(req).await;
+    let is_problem = resp
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == b"application/problem+json");
+    let Some(id) = id.filter(|_| is_problem) else {
+        return resp;
+    };
+    let (parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, 256 * 1024)
+        .await
+        .unwrap_or_default();
+    let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(mut p)) => {
+            p.insert(
+                "requestId".into(),
+                String::from_utf8_lossy(id.as_bytes()).into_owned().into(),
+            );
+            serde_json::to_vec(&p).unwrap_or_else(|_| bytes.to_vec())
+        }
+        _ => bytes.to_vec(),
+    };
+    let mut resp = Response::from_parts(parts, Body::from(body));
+    resp.headers_mut()
+        .remove(axum::http::header::CONTENT_LENGTH);
+    resp
+}
+
+/// The request id header: set from the client's when it sends one, else a new UUID.
+pub const REQUEST_ID: &str = "x-request-id";
 
 /// Unknown `/api/v1/...` routes answer problem+json, not the HTML 404 page.
 pub async fn api_not_found() -> Problem {

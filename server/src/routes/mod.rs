@@ -19,6 +19,7 @@ use axum::routing::{any, get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
@@ -34,6 +35,7 @@ pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Route
     let routes = generate_route_list(app::App);
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(crate::metrics::metrics))
         .route("/api/v1/openapi.json", get(crate::openapi::openapi_json))
         .route("/api/v1/docs", get(docs::docs))
         .route("/api/v1/task-analytics/tasks", get(api::tasks::list))
@@ -119,6 +121,24 @@ pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Route
             hardening::security_headers,
         ))
         .layer(CatchPanicLayer::custom(hardening::panic_response))
-        .layer(TraceLayer::new_for_http())
+        .layer(from_fn(hardening::problem_request_id))
+        .layer(from_fn(crate::metrics::observe))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
         .with_state(state)
+}
+
+const REQUEST_ID_HEADER: axum::http::HeaderName =
+    axum::http::HeaderName::from_static(hardening::REQUEST_ID);
+
+/// The span of one request in the logs: method, path and the request id that problem bodies
+/// quote.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = req
+        .headers()
+        .get(hardening::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
 }

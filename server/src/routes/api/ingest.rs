@@ -98,7 +98,7 @@ pub async fn ingest(
         )
     })?;
     let batch = parsed.map_err(batch_problem)?;
-    let resp = db::ingest::ingest_batch(&state.app.pool, &batch).await?;
+    let resp = service::ingest(&state.services, &batch).await?;
     Ok(Json(resp))
 }
 

@@ -1,0 +1,107 @@
+//! Request ids in responses, logs and problem bodies; Prometheus metrics at `/metrics`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use serde_json::json;
+use sqlx::PgPool;
+
+mod common;
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_response_has_a_request_id_and_problem_bodies_quote_it(pool: PgPool) {
+    let app = common::spawn(pool).await;
+    let resp = app
+        .http
+        .get(format!(
+            "{}/api/v1/task-analytics/tasks/nope/performance",
+            app.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    let id = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["requestId"], id.as_str());
+
+    // A caller's own id is kept (a proxy's trace id reaches our logs).
+    let resp = app
+        .http
+        .get(format!("{}/api/v1/no-such-route", app.base))
+        .header("x-request-id", "portal-7f3a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["x-request-id"], "portal-7f3a");
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["requestId"], "portal-7f3a");
+}
+
+fn value(text: &str, line_prefix: &str) -> Option<f64> {
+    text.lines()
+        .find(|l| l.starts_with(line_prefix))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn metrics_count_requests_per_route_ingest_rows_and_pool_use(pool: PgPool) {
+    let app = common::spawn(pool).await;
+    for _ in 0..3 {
+        app.http
+            .get(format!(
+                "{}/api/v1/task-analytics/tasks/nope/performance",
+                app.base
+            ))
+            .send()
+            .await
+            .unwrap();
+    }
+    let start = chrono::Utc::now() - chrono::Duration::hours(1);
+    let rec = json!({"executionId": "m-1", "workflowId": "m", "workflowExecutionId": "r",
+        "taskId": "m.t", "taskName": "t", "status": "completed",
+        "startTime": start.to_rfc3339(), "endTime": (start + chrono::Duration::seconds(5)).to_rfc3339()});
+    let resp = app
+        .ingest()
+        .json(&json!({"executions": [rec]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+
+    let resp = app
+        .http
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = resp.text().await.unwrap();
+    let requests = value(
+        &text,
+        r#"tasklens_http_requests_total{method="GET",route="/api/v1/task-analytics/tasks/{task_id}/performance",status="404"}"#,
+    );
+    // The recorder is per process: other tests in this binary may have added to it.
+    assert!(requests.is_some_and(|n| n >= 3.0), "{text}");
+    assert!(
+        text.contains(r#"tasklens_http_request_duration_seconds_bucket{method="POST",route="/api/v1/task-analytics/ingest""#),
+        "{text}"
+    );
+    assert!(
+        value(
+            &text,
+            r#"tasklens_ingest_records_total{outcome="inserted"}"#
+        )
+        .is_some_and(|n| n >= 1.0)
+    );
+    assert!(value(&text, "tasklens_ingest_batches_total").is_some_and(|n| n >= 1.0));
+    assert!(value(&text, r#"tasklens_db_pool_connections{state="idle"}"#).is_some());
+    assert!(value(&text, "tasklens_db_pool_max_connections").is_some_and(|n| n >= 1.0));
+    assert!(value(&text, r#"tasklens_requests_in_flight{class="reads"}"#).is_some());
+}
