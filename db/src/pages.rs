@@ -26,56 +26,6 @@ pub fn decode_cursor(cursor: &str) -> Option<String> {
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct TaskListRow {
-    pub task_key: String,
-    pub task_name: String,
-    pub workflow_key: String,
-    pub task_type: String,
-    pub total_executions: i64,
-    pub failed_executions: i64,
-    pub last_run: Option<DateTime<Utc>>,
-}
-
-/// Tasks by key, after `after` (exclusive), optionally matching `search` (key or name,
-/// case-insensitive, wildcards literal) and in workflow `workflow_key`.
-pub async fn tasks_page(
-    pool: &PgPool,
-    search: Option<&str>,
-    workflow_key: Option<&str>,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<TaskListRow>, DbError> {
-    let pattern = search
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(crate::tasks::escape_like);
-    Ok(sqlx::query_as::<_, TaskListRow>(
-        "SELECT t.task_key, t.task_name, w.workflow_key, t.task_type,
-                COALESCE(h.total, 0) AS total_executions, COALESCE(h.failed, 0) AS failed_executions,
-                h.last_run
-         FROM tasks t
-         JOIN workflows w ON w.id = t.workflow_id
-         LEFT JOIN LATERAL (
-             SELECT COUNT(*) AS total,
-                    COUNT(*) FILTER (WHERE status IN ('failed', 'timeout')) AS failed,
-                    MAX(start_time) AS last_run
-             FROM task_execution_history e WHERE e.task_id = t.id
-         ) h ON TRUE
-         WHERE ($1::text IS NULL OR t.task_key ILIKE '%' || $1 || '%' OR t.task_name ILIKE '%' || $1 || '%')
-           AND ($2::text IS NULL OR w.workflow_key = $2)
-           AND ($3::text IS NULL OR t.task_key > $3)
-         ORDER BY t.task_key
-         LIMIT $4",
-    )
-    .bind(pattern)
-    .bind(workflow_key)
-    .bind(after)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?)
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ExecutionListRow {
     pub id: Uuid,
     pub execution_key: String,

@@ -32,19 +32,47 @@ impl From<TaskSummaryRow> for types::TaskSummary {
     }
 }
 
-/// Tasks with execution counts, busiest first. `search` matches key or name, case-insensitively;
-/// LIKE wildcards in it are taken literally.
+/// The order of a task list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskOrder {
+    /// By key.
+    Key,
+    /// Most executions first, then by key.
+    Busiest,
+}
+
+/// Which tasks a list holds: `search` matches key or name, case-insensitively (LIKE wildcards
+/// in it are taken literally); `workflow` is a workflow key.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TaskFilter<'a> {
+    pub search: Option<&'a str>,
+    pub workflow: Option<&'a str>,
+}
+
+/// One keyset page of tasks with their execution counts, after the row `after` = (key,
+/// executions) of the previous page: stable under concurrent inserts.
 pub async fn list_tasks(
     pool: &PgPool,
-    search: Option<&str>,
+    filter: TaskFilter<'_>,
+    order: TaskOrder,
+    after: Option<(&str, i64)>,
     limit: i64,
 ) -> Result<Vec<TaskSummaryRow>, DbError> {
-    let pattern = search
+    let pattern = filter
+        .search
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(escape_like);
+    let order = match order {
+        TaskOrder::Key => "key",
+        TaskOrder::Busiest => "busiest",
+    };
     let rows = sqlx::query_as::<_, TaskSummaryRow>(include_str!("sql/list_tasks.sql"))
         .bind(pattern)
+        .bind(filter.workflow)
+        .bind(order)
+        .bind(after.map(|a| a.0))
+        .bind(after.map(|a| a.1))
         .bind(limit)
         .fetch_all(pool)
         .await?;

@@ -74,7 +74,9 @@ async fn list_tasks_server_function_returns_execution_counts_from_postgres(pool:
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let tasks: Vec<types::TaskSummary> = resp.json().await.unwrap();
+    let page: types::Page<types::TaskSummary> = resp.json().await.unwrap();
+    assert_eq!(page.next_cursor, None, "every match fits the page");
+    let tasks = page.items;
     let got: Vec<(&str, u64, u64)> = tasks
         .iter()
         .map(|t| (t.task_id.as_str(), t.total_executions, t.failed_executions))
@@ -166,4 +168,38 @@ async fn unknown_pages_answer_404_with_a_way_back(pool: PgPool) {
             .unwrap()
             .contains("Back to the task overview")
     );
+}
+
+#[sqlx::test(
+    migrations = "../migrations",
+    fixtures(path = "../../db/tests/fixtures", scripts("small"))
+)]
+async fn the_overview_and_the_rest_list_are_one_path(pool: PgPool) {
+    let app = spawn(pool).await;
+    let overview: types::Page<types::TaskSummary> = app
+        .http
+        .post(format!("{}/api/list_tasks", app.base))
+        .form(&[("search", "l")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rest: types::Page<types::TaskSummary> = app
+        .http
+        .get(format!(
+            "{}/api/v1/task-analytics/tasks?search=l&sort=busiest&limit=200",
+            app.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(overview, rest);
+    // Hand-counted: etl.extract (4), etl.load (2), ml.train (1), ml.evaluate (0) all hold an "l".
+    let keys: Vec<&str> = rest.items.iter().map(|t| t.task_id.as_str()).collect();
+    assert_eq!(keys, ["etl.extract", "etl.load", "ml.train", "ml.evaluate"]);
 }

@@ -44,45 +44,77 @@ fn bad_cursor() -> ServiceError {
     ServiceError::invalid("cursor", "is not a cursor this API returned")
 }
 
+/// A task list's parameters, as the REST API and the overview's server function pass them.
+#[derive(Debug, Clone, Default)]
+pub struct TaskListQuery {
+    /// Case-insensitive substring of the key or name.
+    pub search: Option<String>,
+    /// Only this workflow's tasks.
+    pub workflow_id: Option<String>,
+    /// `key` (default) or `busiest` (most executions first).
+    pub sort: Option<String>,
+    pub limit: Option<i64>,
+    /// `nextCursor` of the previous page, with the same `sort`.
+    pub cursor: Option<String>,
+}
+
+/// Tasks with their execution counts, one page: the REST list and the overview alike.
 pub async fn list_tasks(
     s: &Services,
-    search: Option<&str>,
-    workflow_id: Option<&str>,
-    raw_limit: Option<i64>,
-    cursor: Option<&str>,
+    q: &TaskListQuery,
 ) -> Result<Page<TaskSummary>, ServiceError> {
-    let n = limit(raw_limit, TASKS_DEFAULT_LIMIT, TASKS_MAX_LIMIT)?;
-    check_search(search)?;
-    if let Some(w) = workflow_id {
-        types::WorkflowKey::parse(w)
+    use db::tasks::{TaskFilter, TaskOrder};
+    let n = limit(q.limit, TASKS_DEFAULT_LIMIT, TASKS_MAX_LIMIT)?;
+    check_search(q.search.as_deref())?;
+    if let Some(w) = &q.workflow_id {
+        types::WorkflowKey::parse(w.as_str())
             .map_err(|e| ServiceError::invalid("workflow_id", e.to_string()))?;
     }
-    let after = cursor
-        .map(|c| db::pages::decode_cursor(c).ok_or_else(bad_cursor))
-        .transpose()?;
-    let mut rows =
-        db::pages::tasks_page(&s.pool, search, workflow_id, after.as_deref(), n + 1).await?;
+    let (order, order_name) = match q.sort.as_deref() {
+        None | Some("key") => (TaskOrder::Key, "key"),
+        Some("busiest") => (TaskOrder::Busiest, "busiest"),
+        Some(_) => return Err(ServiceError::invalid("sort", "must be key or busiest")),
+    };
+    // A cursor is (order, executions, key) of the previous page's last row; keys hold no
+    // control characters, so U+001F separates the parts.
+    let after = match q.cursor.as_deref() {
+        None => None,
+        Some(c) => {
+            let raw = db::pages::decode_cursor(c).ok_or_else(bad_cursor)?;
+            let mut parts = raw.splitn(3, '\u{1f}');
+            let (o, total, key) = (parts.next(), parts.next(), parts.next());
+            match (o, total.and_then(|t| t.parse::<i64>().ok()), key) {
+                (Some(o), Some(total), Some(key)) if o == order_name => {
+                    Some((key.to_owned(), total))
+                }
+                _ => return Err(bad_cursor()),
+            }
+        }
+    };
+    let filter = TaskFilter {
+        search: q.search.as_deref(),
+        workflow: q.workflow_id.as_deref(),
+    };
+    let mut rows = db::tasks::list_tasks(
+        &s.pool,
+        filter,
+        order,
+        after.as_ref().map(|(k, t)| (k.as_str(), *t)),
+        n + 1,
+    )
+    .await?;
     let next_cursor = (rows.len() as i64 > n).then(|| {
         rows.truncate(n as usize);
-        rows.last().map(|r| db::pages::encode_cursor(&r.task_key))
+        rows.last().map(|r| {
+            db::pages::encode_cursor(&format!(
+                "{order_name}\u{1f}{}\u{1f}{}",
+                r.total_executions, r.task_key
+            ))
+        })
     });
     Ok(Page {
         next_cursor: next_cursor.flatten(),
-        items: rows
-            .into_iter()
-            .map(|r| {
-                db::tasks::TaskSummaryRow {
-                    task_key: r.task_key,
-                    task_name: r.task_name,
-                    workflow_key: r.workflow_key,
-                    task_type: r.task_type,
-                    total_executions: r.total_executions,
-                    failed_executions: r.failed_executions,
-                    last_run: r.last_run,
-                }
-                .into()
-            })
-            .collect(),
+        items: rows.into_iter().map(Into::into).collect(),
     })
 }
 

@@ -23,7 +23,7 @@ pub fn TaskSelector() -> impl IntoView {
             if q.trim().is_empty() {
                 Ok(Vec::new())
             } else {
-                list_tasks(Some(q)).await
+                list_tasks(Some(q)).await.map(|page| page.items)
             }
         }
     });

@@ -39,7 +39,10 @@ pub fn OverviewPage() -> impl IntoView {
                 // Sync hydration only (see `SyncHydrate`).
                 {SyncHydrate(move || Suspend::new(async move {
                     match tasks.await {
-                        Ok(list) => view! { <TaskOverview tasks=list query=query.get_untracked() /> }.erase(),
+                        Ok(page) => {
+                            let more = page.next_cursor.is_some();
+                            view! { <TaskOverview tasks=page.items more query=query.get_untracked() /> }.erase()
+                        }
                         Err(e) => {
                             crate::components::page::set_error_status(&e);
                             view! { <p class="error" role="alert">{e.to_string()}</p> }.erase()
@@ -52,7 +55,7 @@ pub fn OverviewPage() -> impl IntoView {
 }
 
 #[component]
-fn TaskOverview(tasks: Vec<TaskSummary>, query: Option<String>) -> impl IntoView {
+fn TaskOverview(tasks: Vec<TaskSummary>, more: bool, query: Option<String>) -> impl IntoView {
     if tasks.is_empty() {
         return match query {
             Some(q) => view! {
@@ -71,10 +74,19 @@ fn TaskOverview(tasks: Vec<TaskSummary>, query: Option<String>) -> impl IntoView
         Err(e) => view! { <p class="error">{e.to_string()}</p> }.erase(),
     };
     let count = tasks.len();
+    // A capped list says so: the counts are of the tasks shown.
+    let summary = if more {
+        format!(
+            "the {count} busiest matching tasks (more match: search to narrow) · {total} executions"
+        )
+    } else {
+        format!(
+            "{count} task{} · {total} executions",
+            if count == 1 { "" } else { "s" }
+        )
+    };
     view! {
-        <p class="summary" data-testid="summary">
-            {format!("{count} task{} · {total} executions", if count == 1 { "" } else { "s" })}
-        </p>
+        <p class="summary" data-testid="summary">{summary}</p>
         {chart}
         <table class="tasks" data-testid="task-table">
             <thead>

@@ -180,6 +180,8 @@ pub struct ListTasksParams {
     pub search: Option<String>,
     /// Only tasks of this workflow (its key).
     pub workflow_id: Option<String>,
+    /// `key` (default) or `busiest` (most executions first, as the overview lists them).
+    pub sort: Option<String>,
     /// Page size, 1..=200 (default 50).
     pub limit: Option<i64>,
     /// `nextCursor` of the previous page.
@@ -192,22 +194,22 @@ pub struct ListTasksParams {
     tag = "tasks",
     params(ListTasksParams),
     responses(
-        (status = 200, description = "Tasks by key, with execution counts and last run", body = inline(types::Page<types::TaskSummary>)),
-        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Tasks by key (or busiest first), with execution counts and last run", body = inline(types::Page<types::TaskSummary>)),
+        (status = 422, description = "Bad limit, sort, search, workflow_id or cursor (a cursor of another sort included)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list(
     State(state): State<ServerState>,
     ApiQuery(q): ApiQuery<ListTasksParams>,
 ) -> Result<Json<types::Page<types::TaskSummary>>, Problem> {
-    let page = service::list_tasks(
-        &state.services,
-        q.search.as_deref(),
-        q.workflow_id.as_deref(),
-        q.limit,
-        q.cursor.as_deref(),
-    )
-    .await?;
+    let query = service::TaskListQuery {
+        search: q.search,
+        workflow_id: q.workflow_id,
+        sort: q.sort,
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    let page = service::list_tasks(&state.services, &query).await?;
     Ok(Json(page))
 }
 
