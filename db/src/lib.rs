@@ -5,6 +5,7 @@ pub mod cache;
 mod error;
 pub mod executions;
 pub mod ingest;
+pub mod leader;
 pub mod pages;
 pub mod pool;
 pub mod rollups;

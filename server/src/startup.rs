@@ -34,6 +34,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     header_read_timeout: std::time::Duration,
+    worker: service::worker::Worker,
 }
 
 impl Application {
@@ -72,31 +73,11 @@ impl Application {
         )
         .with_max_stale(std::time::Duration::from_secs(config.cache_max_stale_secs));
         let services = if config.cache_ttl_secs > 0 {
-            let services = services.start_refresher();
-            let windows: Vec<String> = config
-                .prewarm
-                .split(',')
-                .map(str::trim)
-                .filter(|w| !w.is_empty())
-                .map(str::to_owned)
-                .collect();
-            if !windows.is_empty() {
-                tokio::spawn(prewarm_every(
-                    services.clone(),
-                    windows,
-                    services.max_stale / 2,
-                ));
-            }
-            services
+            services.start_refresher()
         } else {
             services
         };
-        if config.summary_refresh_secs > 0 {
-            tokio::spawn(refresh_summary_every(
-                pool.clone(),
-                std::time::Duration::from_secs(config.summary_refresh_secs),
-            ));
-        }
+        start_jobs(&services, &config);
         let state = ServerState {
             leptos_options,
             services: services.clone(),
@@ -116,6 +97,7 @@ impl Application {
         Ok(Self {
             listener,
             router,
+            worker: services.worker.clone(),
             header_read_timeout: std::time::Duration::from_secs(
                 config.header_read_timeout_secs.max(1),
             ),
@@ -132,15 +114,18 @@ impl Application {
         self.local_addr().port()
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+    /// Serves until Ctrl-C or SIGTERM, then stops the background jobs and finishes in-flight
+    /// requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        crate::serve::serve(
-            self.listener,
-            self.router,
-            self.header_read_timeout,
-            shutdown_signal(),
-        )
-        .await
+        let worker = self.worker.clone();
+        let signal = async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: stopping background jobs, finishing requests");
+            if !worker.shutdown(JOBS_GRACE).await {
+                tracing::warn!("background jobs still running after {JOBS_GRACE:?}; leaving them");
+            }
+        };
+        crate::serve::serve(self.listener, self.router, self.header_read_timeout, signal).await
     }
 }
 
@@ -153,36 +138,55 @@ pub async fn migrate_only(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Keeps the task_performance_summary view fresh; a failed refresh (database down) is logged
-/// and retried at the next tick.
-async fn refresh_summary_every(pool: db::PgPool, every: std::time::Duration) {
-    let mut tick = tokio::time::interval(every);
-    tick.tick().await; // the first tick fires at once; the view was just migrated
-    loop {
-        tick.tick().await;
-        match db::cache::refresh_summary(&pool).await {
-            Ok(()) => tracing::debug!("task_performance_summary refreshed"),
-            Err(e) => tracing::warn!(error = ?e, "refreshing task_performance_summary failed"),
-        }
-    }
-}
+/// How long background jobs may take to stop at shutdown.
+const JOBS_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// Queues the named windows' performance of every active task now and then every `every`
-/// (the worker skips results still fresh).
-async fn prewarm_every(
-    services: service::Services,
-    windows: Vec<String>,
-    every: std::time::Duration,
-) {
-    let mut tick = tokio::time::interval(every.max(std::time::Duration::from_secs(1)));
-    loop {
-        tick.tick().await;
-        match services.prewarm(&windows).await {
-            Ok(n) => {
-                tracing::info!(queued = n, windows = ?windows, "prewarming performance results")
-            }
-            Err(e) => tracing::warn!(error = %e, "prewarming failed"),
-        }
+/// The periodic jobs: prewarming named windows (every half of the max staleness; the refresh
+/// queue skips results still fresh) and refreshing the task_performance_summary view (one
+/// replica at a time).
+fn start_jobs(services: &service::Services, config: &Config) {
+    use service::worker::Every;
+    let windows: Vec<String> = config
+        .prewarm
+        .split(',')
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if config.cache_ttl_secs > 0 && !windows.is_empty() {
+        let s = services.clone();
+        let every = Every {
+            period: (services.max_stale / 2).max(std::time::Duration::from_secs(1)),
+            at_start: true,
+            leader_only: false,
+        };
+        services
+            .worker
+            .every("prewarm", services.pool.clone(), every, move || {
+                let (s, windows) = (s.clone(), windows.clone());
+                async move {
+                    let n = s.prewarm(&windows).await?;
+                    tracing::info!(queued = n, windows = ?windows, "prewarming performance results");
+                    Ok(format!("{n} tasks queued"))
+                }
+            });
+    }
+    if config.summary_refresh_secs > 0 {
+        let pool = services.pool.clone();
+        let every = Every {
+            period: std::time::Duration::from_secs(config.summary_refresh_secs),
+            at_start: false, // the view was just migrated
+            leader_only: true,
+        };
+        services
+            .worker
+            .every("summary-refresh", services.pool.clone(), every, move || {
+                let pool = pool.clone();
+                async move {
+                    db::cache::refresh_summary(&pool).await?;
+                    Ok("task_performance_summary refreshed".to_owned())
+                }
+            });
     }
 }
 

@@ -10,6 +10,7 @@ mod refresh;
 mod series;
 mod tasks;
 mod window;
+pub mod worker;
 mod workflows;
 
 pub use anomalies::{performance_patterns, task_anomalies};
@@ -48,6 +49,8 @@ pub struct Services {
     /// Record-level analyses running at once (each holds thousands of records): more would
     /// only queue for the same cores and multiply memory.
     pub analysis_slots: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The process's background jobs (see [`worker`]).
+    pub worker: worker::Worker,
     /// Committed ingests, for whoever reacts to new data (see [`ingest`]).
     pub ingested: tokio::sync::broadcast::Sender<std::sync::Arc<Ingested>>,
 }
@@ -87,6 +90,7 @@ impl Services {
             read_raw,
             refresher: Refresher::default(),
             analysis_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(slots)),
+            worker: worker::Worker::new(),
             ingested: tokio::sync::broadcast::channel(INGESTED_BACKLOG).0,
         }
     }

@@ -106,21 +106,21 @@ pub(crate) fn window_of(label: &str) -> Result<TimeWindow, ServiceError> {
 }
 
 impl Services {
-    /// Starts the background worker (within a Tokio runtime) and returns the services that
-    /// queue on it.
+    /// Starts the `refresh` queue on the worker (within a Tokio runtime) and returns the
+    /// services that queue on it.
     pub fn start_refresher(mut self) -> Self {
-        let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
         let queued = self.refresher.queued.clone();
-        // The worker's own calls compute instead of queueing.
-        let worker = Services {
+        // The queue's own calls compute instead of queueing.
+        let computing = Services {
             refresher: Refresher::default(),
             ..self.clone()
         };
-        tokio::spawn(async move {
-            while let Some(job) = rx.recv().await {
+        let tx = self.worker.queue("refresh", move |job: Job| {
+            let (s, queued) = (computing.clone(), queued.clone());
+            async move {
                 let (key, kind) = (job.key(), job.kind());
                 let started = std::time::Instant::now();
-                let outcome = match run(&worker, job).await {
+                let outcome = match run(&s, job).await {
                     Ok(()) => "ok",
                     Err(e) => {
                         tracing::warn!(job = %key, error = %e, "background recomputation failed");
