@@ -10,11 +10,25 @@
 //!   never recorded stops the spread). Depth is the largest breadth-first level reached (1 for
 //!   direct downstreams). Runs without any affected task have no cascade.
 //! * **Impact radius**: the number of distinct tasks in any of the task's cascades.
-//! * **Root cause** of each of the task's failed, timed-out or skipped records: among its
-//!   ancestors (transitive upstreams) whose state in the same run is failed or timed out, the
-//!   one that ended first (ties by task id), with its error type; when none failed, the task
-//!   itself with its own error type (`"unknown"` when it has none — e.g. a skip whose cause was
-//!   not recorded). Aggregated by `(task, error type)`; the share is of all such records.
+//! * **Root cause** of each of the task's failed, timed-out or skipped records. The rule
+//!   (issue 12): *a skipped execution's root cause is the first failed upstream execution in the
+//!   same workflow execution, followed transitively (a skip of a skip); never the victim itself
+//!   when an upstream failure exists.* So, for a skipped record, walk upstream from it along the
+//!   edges in its run: an upstream whose state is failed or timed out is a candidate and the walk
+//!   stops there (it ran and failed: its own failure is its cause); one whose state is skipped
+//!   is walked through (it was itself a victim); one that completed, was cancelled, is running
+//!   or was never recorded stops the walk without blame (its downstreams had no failure to
+//!   inherit through it). The root cause is the candidate that ended first (no end: last; ties
+//!   by task id), with its error type. Decided here: an ancestor that failed in the same run is
+//!   not excluded for having ended after the victim's record — the DAG path of failed and
+//!   skipped states is the evidence, records come from different workers' clocks, and a skip is
+//!   often stamped when the scheduler gives up; the end time only orders the candidates. And an
+//!   ancestor that failed but is reached only through an upstream that completed is *not* a
+//!   candidate (the old rule took any failed ancestor, which blamed unrelated branches).
+//!   A failed or timed-out record is its own root cause: it ran, and its error is its own.
+//!   Without a candidate the record is its own root cause too, with its own error type
+//!   (`"unknown"` when it has none — e.g. a skip whose cause was not recorded). Aggregated by
+//!   `(task, error type)`; the share is of all such records.
 //! * **Recovery time**: for each failed or timed-out record with an end time, the time from its
 //!   end to the start of the task's next completed execution starting at or after that end (in
 //!   any run); the mean over failures that were followed by a success, 0 when none was.
@@ -50,16 +64,9 @@ impl<'a> Edges<'a> {
         g
     }
 
-    /// Every transitive upstream of `task`.
-    fn ancestors(&self, task: &str) -> BTreeSet<&'a str> {
-        let mut seen = BTreeSet::new();
-        let mut stack: Vec<&str> = self.up.get(task).cloned().unwrap_or_default();
-        while let Some(t) = stack.pop() {
-            if seen.insert(t) {
-                stack.extend(self.up.get(t).into_iter().flatten());
-            }
-        }
-        seen
+    /// The direct upstreams of `task`.
+    fn upstreams(&self, task: &str) -> &[&'a str] {
+        self.up.get(task).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -151,29 +158,20 @@ pub(crate) fn impact_radius(cascades: &[CascadeAnalysis]) -> u64 {
 
 /// Root causes of the task's failed, timed-out and skipped records (see the module
 /// documentation), most frequent first (ties by task id, then error type).
-pub(crate) fn root_causes(
-    task_execs: &[Execution],
+pub(crate) fn root_causes<'e>(
+    task_execs: impl IntoIterator<Item = &'e Execution>,
     states: &RunStates<'_>,
     edges: &Edges<'_>,
 ) -> Vec<RootCause> {
     let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut total = 0u64;
-    let mut ancestors_of: HashMap<&str, BTreeSet<&str>> = HashMap::new();
-    for e in task_execs.iter().filter(|e| affected(e.status)) {
+    for e in task_execs.into_iter().filter(|e| affected(e.status)) {
         total += 1;
-        let ancestors = ancestors_of
-            .entry(e.task_id.as_str())
-            .or_insert_with(|| edges.ancestors(&e.task_id));
-        let run = e.workflow_execution_id.as_str();
-        let root = ancestors
-            .iter()
-            .filter_map(|&a| states.get(run, a))
-            .filter(|a| a.is_failure())
-            .min_by(|a, b| {
-                let end = |x: &Execution| x.end_ms.unwrap_or(i64::MAX);
-                end(a).cmp(&end(b)).then_with(|| a.task_id.cmp(&b.task_id))
-            })
-            .unwrap_or(e);
+        let root = if e.status == ExecutionStatus::Skipped {
+            first_upstream_failure(e, states, edges).unwrap_or(e)
+        } else {
+            e
+        };
         let error_type = root
             .error_type
             .clone()
@@ -196,28 +194,86 @@ pub(crate) fn root_causes(
     out
 }
 
-/// Mean milliseconds from a failure's end to the next completed execution's start.
-pub fn recovery_time_ms(task_execs: &[Execution]) -> f64 {
+/// The failed upstream state of `victim`'s run that ended first, reached upstream through
+/// skipped states only (see the module documentation).
+fn first_upstream_failure<'a>(
+    victim: &Execution,
+    states: &RunStates<'a>,
+    edges: &Edges<'_>,
+) -> Option<&'a Execution> {
+    let run = victim.workflow_execution_id.as_str();
+    let mut seen: BTreeSet<&str> = BTreeSet::from([victim.task_id.as_str()]);
+    let mut stack: Vec<&str> = edges.upstreams(&victim.task_id).to_vec();
+    let mut first: Option<&'a Execution> = None;
+    let end = |x: &Execution| x.end_ms.unwrap_or(i64::MAX);
+    while let Some(t) = stack.pop() {
+        if !seen.insert(t) {
+            continue;
+        }
+        match states.get(run, t) {
+            Some(s) if s.is_failure() => {
+                let earlier = first
+                    .is_none_or(|f| (end(s), s.task_id.as_str()) < (end(f), f.task_id.as_str()));
+                if earlier {
+                    first = Some(s);
+                }
+            }
+            Some(s) if s.status == ExecutionStatus::Skipped => {
+                stack.extend(edges.upstreams(t));
+            }
+            _ => {}
+        }
+    }
+    first
+}
+
+/// Failures followed by a completed execution and the sum of their gaps: the recovery time's
+/// parts, as records or a set-based query over the window count them.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Recovery {
+    /// Failed or timed-out records with an end time followed by a completed execution.
+    pub recovered: u64,
+    /// Σ over them of milliseconds from the failure's end to that execution's start.
+    pub total_ms: f64,
+}
+
+impl Recovery {
+    /// The mean gap; 0 when no failure was followed by a success.
+    pub fn mean_ms(&self) -> f64 {
+        if self.recovered == 0 {
+            0.0
+        } else {
+            self.total_ms / self.recovered as f64
+        }
+    }
+}
+
+/// The recovery of the task's failures among these records (see the module documentation).
+pub fn recovery(task_execs: &[Execution]) -> Recovery {
     let mut starts: Vec<i64> = task_execs
         .iter()
         .filter(|e| e.status == ExecutionStatus::Completed)
         .map(|e| e.start_ms)
         .collect();
     starts.sort_unstable();
-    let gaps: Vec<f64> = task_execs
+    let mut r = Recovery::default();
+    for end in task_execs
         .iter()
         .filter(|e| e.is_failure())
         .filter_map(|e| e.end_ms)
-        .filter_map(|end| {
-            let i = starts.partition_point(|&s| s < end);
-            starts.get(i).map(|&s| (s - end) as f64)
-        })
-        .collect();
-    if gaps.is_empty() {
-        0.0
-    } else {
-        gaps.iter().sum::<f64>() / gaps.len() as f64
+    {
+        let i = starts.partition_point(|&s| s < end);
+        if let Some(&s) = starts.get(i) {
+            r.recovered += 1;
+            r.total_ms += (s - end) as f64;
+        }
     }
+    r
+}
+
+/// Mean milliseconds from a failure's end to the next completed execution's start.
+pub fn recovery_time_ms(task_execs: &[Execution]) -> f64 {
+    recovery(task_execs).mean_ms()
 }
 
 #[cfg(test)]
@@ -317,6 +373,96 @@ mod tests {
         );
     }
 
+    fn chain(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(u, d)| ((*u).to_owned(), (*d).to_owned()))
+            .collect()
+    }
+
+    fn blamed(victim: &str, all: &[Execution], e: &[(String, String)]) -> Vec<(String, u64)> {
+        let (states, g) = (RunStates::new(all), Edges::new(e));
+        let own: Vec<&Execution> = all.iter().filter(|x| x.task_id == victim).collect();
+        root_causes(own, &states, &g)
+            .into_iter()
+            .map(|r| (format!("{}/{}", r.task_id, r.error_type), r.occurrences))
+            .collect()
+    }
+
+    #[test]
+    fn a_skip_of_a_skip_is_blamed_on_the_failure_that_started_it() {
+        // poll → reconcile → write: poll timed out (after a failed first attempt), reconcile
+        // and write skipped; write's root cause is poll, through reconcile.
+        let e = chain(&[("poll", "reconcile"), ("reconcile", "write")]);
+        let mut all = vec![
+            rec("r", "poll", 1, Failed, 100),
+            rec("r", "poll", 2, Timeout, 200),
+            rec("r", "reconcile", 1, Skipped, 200),
+            rec("r", "write", 1, Skipped, 200),
+        ];
+        all[3].error_type = Some("UpstreamFailed".into());
+        assert_eq!(blamed("write", &all, &e), [("poll/pollError".into(), 1)]);
+        // The same when the intermediate skip was never recorded as a final failure but the
+        // skipped records are the only ones (no completed state anywhere on the path).
+        assert_eq!(
+            blamed("reconcile", &all, &e),
+            [("poll/pollError".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn a_failure_behind_a_completed_upstream_is_not_blamed() {
+        // x → y → v and z → v: x failed but y completed, so x's failure did not reach v; z
+        // failed and v was skipped: z, although x ended first.
+        let e = chain(&[("x", "y"), ("y", "v"), ("z", "v")]);
+        let all = vec![
+            rec("r", "x", 1, Failed, 10),
+            rec("r", "y", 1, Completed, 20),
+            rec("r", "z", 1, Failed, 50),
+            rec("r", "v", 1, Skipped, 60),
+        ];
+        assert_eq!(blamed("v", &all, &e), [("z/zError".into(), 1)]);
+        // Without z's failure, nothing upstream failed on a path to v: v is its own cause.
+        let only_x: Vec<Execution> = all.iter().filter(|r| r.task_id != "z").cloned().collect();
+        assert_eq!(blamed("v", &only_x, &e), [("v/unknown".into(), 1)]);
+    }
+
+    #[test]
+    fn the_earliest_ending_failure_among_reachable_ones_is_the_root_even_after_the_skip() {
+        // a → s → v and b → v: a failed (end 500, after v's skip was stamped at 300) through
+        // the skipped s, b failed at 400: b ended first. With b completed, a is blamed although
+        // its end is after the victim's record.
+        let e = chain(&[("a", "s"), ("s", "v"), ("b", "v")]);
+        let mut all = vec![
+            rec("r", "a", 1, Failed, 500),
+            rec("r", "s", 1, Skipped, 300),
+            rec("r", "b", 1, Failed, 400),
+            rec("r", "v", 1, Skipped, 300),
+        ];
+        assert_eq!(blamed("v", &all, &e), [("b/bError".into(), 1)]);
+        all[2] = rec("r", "b", 1, Completed, 400);
+        assert_eq!(blamed("v", &all, &e), [("a/aError".into(), 1)]);
+    }
+
+    #[test]
+    fn a_failed_record_is_its_own_root_cause_even_below_a_failed_upstream() {
+        // u → t: u failed, t ran anyway (a soft dependency) and failed with its own error.
+        let e = chain(&[("u", "t")]);
+        let all = vec![rec("r", "u", 1, Failed, 10), rec("r", "t", 1, Failed, 20)];
+        assert_eq!(blamed("t", &all, &e), [("t/tError".into(), 1)]);
+    }
+
+    #[test]
+    fn a_cycle_in_the_edges_does_not_loop() {
+        let e = chain(&[("a", "b"), ("b", "a"), ("b", "c")]);
+        let all = vec![
+            rec("r", "a", 1, Skipped, 10),
+            rec("r", "b", 1, Skipped, 10),
+            rec("r", "c", 1, Skipped, 10),
+        ];
+        assert_eq!(blamed("c", &all, &e), [("c/unknown".into(), 1)]);
+    }
+
     #[test]
     fn recovery_time_is_the_mean_gap_from_each_failure_to_the_next_success() {
         let mk = |start: i64, end: i64, status| {
@@ -334,6 +480,13 @@ mod tests {
             mk(3000, 3100, Failed), // never recovered: not counted
         ];
         assert_eq!(recovery_time_ms(&execs), (300.0 + 150.0 + 2000.0) / 3.0);
+        assert_eq!(
+            recovery(&execs),
+            Recovery {
+                recovered: 3,
+                total_ms: 2450.0
+            }
+        );
         assert_eq!(recovery_time_ms(&execs[2..3]), 0.0);
     }
 }
