@@ -32,6 +32,7 @@ use factors::Population;
 use signature::{Signature, error_signatures, signature_key};
 use suggestions::{ErrorEvidence, classify, prevention_measures, resolution};
 
+pub use cascade::Recovery;
 pub use factors::{FactorTest, factor_tests};
 pub use signature::normalise;
 
@@ -111,49 +112,99 @@ pub fn failure_rate(task_execs: &[Execution]) -> f64 {
     task_execs.iter().filter(|e| e.is_failure()).count() as f64 / task_execs.len() as f64
 }
 
-/// Share of finished retried attempts (attempt > 1) that completed; 0 when there are none.
-pub fn retry_success(task_execs: &[Execution]) -> f64 {
-    let (mut retried, mut completed) = (0u64, 0u64);
-    for e in task_execs.iter().filter(|e| e.attempt > 1) {
-        if e.status == ExecutionStatus::Completed {
-            completed += 1;
-            retried += 1;
-        } else if e.is_failure() {
-            retried += 1;
-        }
-    }
-    if retried == 0 {
-        0.0
-    } else {
-        completed as f64 / retried as f64
-    }
+/// One attempt number's part of a task's records: what the retry statistics need, counted
+/// from records ([`attempt_counts`]) or by a set-based query over a whole window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AttemptCount {
+    pub attempt: u32,
+    /// Records with this attempt number that ran (skipped ones excluded).
+    pub records: u64,
+    /// Of those, the completed ones.
+    pub completed: u64,
+    /// Of those, the finished ones: completed, failed or timed out.
+    pub finished: u64,
+    /// Skipped records with this attempt number (they never ran).
+    pub skipped: u64,
+    /// Logical executions `(workflow_execution_id, task_id)` whose highest attempt number among
+    /// records that ran is this one.
+    pub logical: u64,
 }
 
-/// Records per attempt number (skipped excluded), the largest attempt number, and the mean
-/// number of attempts per logical execution.
-pub fn retry_distribution(task_execs: &[Execution]) -> RetryDistribution {
-    let mut by_attempt: BTreeMap<u32, u64> = BTreeMap::new();
+/// Counts of `task_execs` per attempt number, by attempt number.
+pub fn attempt_counts(task_execs: &[Execution]) -> Vec<AttemptCount> {
+    let mut by_attempt: BTreeMap<u32, AttemptCount> = BTreeMap::new();
     let mut logical: HashMap<(&str, &str), u32> = HashMap::new();
-    for e in task_execs
-        .iter()
-        .filter(|e| e.status != ExecutionStatus::Skipped)
-    {
-        *by_attempt.entry(e.attempt).or_default() += 1;
+    for e in task_execs {
+        let c = by_attempt.entry(e.attempt).or_insert(AttemptCount {
+            attempt: e.attempt,
+            ..AttemptCount::default()
+        });
+        if e.status == ExecutionStatus::Skipped {
+            c.skipped += 1;
+            continue;
+        }
+        c.records += 1;
+        c.completed += u64::from(e.status == ExecutionStatus::Completed);
+        c.finished += u64::from(e.status == ExecutionStatus::Completed || e.is_failure());
         let m = logical
             .entry((e.workflow_execution_id.as_str(), e.task_id.as_str()))
             .or_default();
         *m = (*m).max(e.attempt);
     }
-    let mean_attempts = if logical.is_empty() {
+    for top in logical.into_values() {
+        if let Some(c) = by_attempt.get_mut(&top) {
+            c.logical += 1;
+        }
+    }
+    by_attempt.into_values().collect()
+}
+
+/// Share of finished retried attempts (attempt > 1) that completed; 0 when there are none.
+pub fn retry_success_of(counts: &[AttemptCount]) -> f64 {
+    let (completed, finished) = counts
+        .iter()
+        .filter(|c| c.attempt > 1)
+        .fold((0u64, 0u64), |(c, f), a| (c + a.completed, f + a.finished));
+    if finished == 0 {
         0.0
     } else {
-        logical.values().map(|&a| f64::from(a)).sum::<f64>() / logical.len() as f64
-    };
+        completed as f64 / finished as f64
+    }
+}
+
+/// Records per attempt number (skipped excluded), the largest attempt number, and the mean
+/// number of attempts per logical execution.
+pub fn retry_distribution_of(counts: &[AttemptCount]) -> RetryDistribution {
+    let by_attempt: BTreeMap<u32, u64> = counts
+        .iter()
+        .filter(|c| c.records > 0)
+        .map(|c| (c.attempt, c.records))
+        .collect();
+    let logical: u64 = counts.iter().map(|c| c.logical).sum();
+    let attempts: f64 = counts
+        .iter()
+        .map(|c| f64::from(c.attempt) * c.logical as f64)
+        .sum();
     RetryDistribution {
         max_attempts: by_attempt.keys().next_back().copied().unwrap_or(0),
         by_attempt,
-        mean_attempts,
+        mean_attempts: if logical == 0 {
+            0.0
+        } else {
+            attempts / logical as f64
+        },
     }
+}
+
+/// Share of finished retried attempts (attempt > 1) that completed; 0 when there are none.
+pub fn retry_success(task_execs: &[Execution]) -> f64 {
+    retry_success_of(&attempt_counts(task_execs))
+}
+
+/// Records per attempt number (skipped excluded), the largest attempt number, and the mean
+/// number of attempts per logical execution.
+pub fn retry_distribution(task_execs: &[Execution]) -> RetryDistribution {
+    retry_distribution_of(&attempt_counts(task_execs))
 }
 
 /// Significant correlated factors of the task's failures, by adjusted p-value (the p-value
@@ -221,7 +272,53 @@ fn pattern(sig: Signature, correlated_factors: Vec<String>) -> ErrorPattern {
     }
 }
 
-/// The failure analysis of one task.
+/// What the failure analysis reads besides the records of the error signatures: root causes,
+/// cascades, impact radius, retries, recovery time and dependency failures, each over the whole
+/// window however long its history (`db::executions::failure_evidence` reads it with
+/// set-based queries; [`FailureEvidence::of_records`] makes it from records).
+#[derive(Debug, Clone, Default)]
+pub struct FailureEvidence {
+    /// The task's id.
+    pub task_id: String,
+    /// The task's failed, timed-out and skipped records (every attempt): each gets a root cause.
+    pub affected: Vec<Execution>,
+    /// States of the workflow's tasks in the runs of `affected`: records from which
+    /// [`cascade`] takes each `(run, task)`'s final one. A final record that completed, was
+    /// cancelled or is running may be left out (it neither spreads a failure nor passes blame);
+    /// a non-final record may only be given with its final one.
+    pub states: Vec<Execution>,
+    /// The task's records per attempt number.
+    pub attempts: Vec<AttemptCount>,
+    pub recovery: cascade::Recovery,
+}
+
+impl FailureEvidence {
+    /// The evidence in records: `task_execs` are the task's, `run_execs` every task's in the
+    /// same runs (the task's own may be included or not).
+    pub fn of_records(task_execs: &[Execution], run_execs: &[Execution]) -> Self {
+        FailureEvidence {
+            task_id: task_execs
+                .first()
+                .map(|e| e.task_id.clone())
+                .unwrap_or_default(),
+            affected: task_execs
+                .iter()
+                .filter(|e| e.is_failure() || e.status == ExecutionStatus::Skipped)
+                .cloned()
+                .collect(),
+            states: run_execs.iter().chain(task_execs).cloned().collect(),
+            attempts: attempt_counts(task_execs),
+            recovery: cascade::recovery(task_execs),
+        }
+    }
+
+    /// The task's skipped records: failures of its dependencies.
+    pub fn skipped(&self) -> u64 {
+        self.attempts.iter().map(|c| c.skipped).sum()
+    }
+}
+
+/// The failure analysis of one task from its records alone.
 ///
 /// `task_execs` are the task's records (all of one task); `run_execs` the records of every task
 /// in the same workflow runs (the task's own may be included or not); `edges` the workflow's
@@ -232,21 +329,40 @@ pub fn failure_metrics(
     edges: &[(String, String)],
     opts: &FailureOptions,
 ) -> FailureMetrics {
-    let states = cascade::RunStates::new(run_execs.iter().chain(task_execs));
+    failure_metrics_with(
+        task_execs,
+        &FailureEvidence::of_records(task_execs, run_execs),
+        edges,
+        opts,
+    )
+}
+
+/// The failure analysis of one task: error signatures and correlated factors from `sample`
+/// (the task's records, possibly the latest of the window), everything else from `evidence`.
+/// The failure rate is `sample`'s; callers with exact totals replace it.
+pub fn failure_metrics_with(
+    sample: &[Execution],
+    evidence: &FailureEvidence,
+    edges: &[(String, String)],
+    opts: &FailureOptions,
+) -> FailureMetrics {
+    let states = cascade::RunStates::new(&evidence.states);
     let graph = cascade::Edges::new(edges);
-    let failure_cascades = task_execs
-        .first()
-        .map(|e| cascade::cascades(&e.task_id, &states, &graph))
-        .unwrap_or_default();
+    let failure_cascades = if evidence.task_id.is_empty() {
+        Vec::new()
+    } else {
+        cascade::cascades(&evidence.task_id, &states, &graph)
+    };
     FailureMetrics {
-        failure_rate: failure_rate(task_execs),
-        common_errors: error_patterns(task_execs, opts),
-        retry_success: retry_success(task_execs),
-        retry_attempts: retry_distribution(task_execs),
-        root_causes: cascade::root_causes(task_execs, &states, &graph),
-        recovery_time: cascade::recovery_time_ms(task_execs),
+        failure_rate: failure_rate(sample),
+        common_errors: error_patterns(sample, opts),
+        retry_success: retry_success_of(&evidence.attempts),
+        retry_attempts: retry_distribution_of(&evidence.attempts),
+        root_causes: cascade::root_causes(&evidence.affected, &states, &graph),
+        recovery_time: evidence.recovery.mean_ms(),
         impact_radius: cascade::impact_radius(&failure_cascades),
         failure_cascades,
+        basis: None,
     }
 }
 
@@ -429,7 +545,111 @@ mod tests {
         assert_eq!(m.retry_attempts.max_attempts, 1);
     }
 
+    #[test]
+    fn attempt_counts_keep_skips_apart_and_count_logical_executions_at_their_last_attempt() {
+        let v = [
+            attempt("r1", 1, Failed),
+            attempt("r1", 2, Completed),
+            attempt("r2", 1, Skipped),
+            attempt("r3", 1, Completed),
+        ];
+        let c = attempt_counts(&v);
+        assert_eq!(
+            c,
+            [
+                AttemptCount {
+                    attempt: 1,
+                    records: 2,
+                    completed: 1,
+                    finished: 2,
+                    skipped: 1,
+                    logical: 1,
+                },
+                AttemptCount {
+                    attempt: 2,
+                    records: 1,
+                    completed: 1,
+                    finished: 1,
+                    skipped: 0,
+                    logical: 1,
+                },
+            ]
+        );
+        let evidence = FailureEvidence::of_records(&v, &[]);
+        assert_eq!(evidence.skipped(), 1);
+        assert_eq!(evidence.affected.len(), 2);
+    }
+
+    /// The final record of each (run, task): highest attempt, then later start, first seen.
+    fn finals(all: &[Execution]) -> Vec<Execution> {
+        let mut m: BTreeMap<(String, String), Execution> = BTreeMap::new();
+        for e in all {
+            let key = (e.workflow_execution_id.clone(), e.task_id.clone());
+            match m.get(&key) {
+                Some(cur) if (e.attempt, e.start_ms) <= (cur.attempt, cur.start_ms) => {}
+                _ => {
+                    m.insert(key, e.clone());
+                }
+            }
+        }
+        m.into_values().collect()
+    }
+
     proptest! {
+        /// What `db::executions::failure_evidence` reads — only the runs where the task has a
+        /// failed, timed-out or skipped record, and there only final states that failed, timed
+        /// out or were skipped — answers as every record does.
+        #[test]
+        fn the_pruned_evidence_answers_as_every_record(
+            recs in prop::collection::vec((0u8..12, 0u8..4, 1u32..3, 0u8..6, 0i64..50), 0..120),
+        ) {
+            let all_status = [Completed, Failed, Timeout, Cancelled, Skipped, Running];
+            let tasks = ["a", "b", "c", "d"];
+            let edges: Vec<(String, String)> = [("a", "b"), ("b", "c"), ("a", "c"), ("c", "d")]
+                .iter()
+                .map(|(u, d)| ((*u).to_owned(), (*d).to_owned()))
+                .collect();
+            let all: Vec<Execution> = recs
+                .iter()
+                .enumerate()
+                .map(|(i, &(run, task, att, st, t))| {
+                    let mut e = exec(&format!("e{i}"), tasks[usize::from(task)], all_status[usize::from(st)]);
+                    e.workflow_execution_id = format!("r{run}");
+                    e.attempt = att;
+                    e.start_ms = t * 10;
+                    e.end_ms = Some(t * 10 + 5);
+                    e.error_type = Some(format!("E{}", i % 3));
+                    e
+                })
+                .collect();
+            for task in ["b", "c", "d"] {
+                let own: Vec<Execution> = all.iter().filter(|e| e.task_id == task).cloned().collect();
+                let full = failure_metrics(&own, &all, &edges, &FailureOptions::default());
+                let affected = |e: &Execution| e.is_failure() || e.status == Skipped;
+                let runs: std::collections::BTreeSet<&str> = own
+                    .iter()
+                    .filter(|e| affected(e))
+                    .map(|e| e.workflow_execution_id.as_str())
+                    .collect();
+                let in_runs: Vec<Execution> = all
+                    .iter()
+                    .filter(|e| runs.contains(e.workflow_execution_id.as_str()))
+                    .cloned()
+                    .collect();
+                let evidence = FailureEvidence {
+                    task_id: task.to_owned(),
+                    affected: own.iter().filter(|e| affected(e)).cloned().collect(),
+                    states: finals(&in_runs).into_iter().filter(|e| affected(e)).collect(),
+                    attempts: attempt_counts(&own),
+                    recovery: cascade::recovery(&own),
+                };
+                let pruned = failure_metrics_with(&own, &evidence, &edges, &FailureOptions::default());
+                prop_assert_eq!(&pruned.root_causes, &full.root_causes);
+                prop_assert_eq!(&pruned.failure_cascades, &full.failure_cascades);
+                prop_assert_eq!(pruned.impact_radius, full.impact_radius);
+            }
+        }
+
         #[test]
         fn rates_are_within_zero_and_one(
             statuses in prop::collection::vec((0u8..6, 1u32..4, 0u8..4), 0..200),

@@ -5,13 +5,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use types::{
-    CachingMetrics, ConcurrencyMetrics, DependencyInfo, DependencyMetrics, DependencyType,
+    Basis, CachingMetrics, ConcurrencyMetrics, DependencyInfo, DependencyMetrics, DependencyType,
     ExecutionStatus, TaskCostAnalysis, TaskPerformanceMetrics, TaskType,
 };
 
 use crate::dag::{Dag, TaskRun, analyze_run};
 use crate::execution::Execution;
-use crate::failures::{FailureOptions, failure_metrics};
+use crate::failures::{FailureEvidence, FailureOptions, failure_metrics_with};
 use crate::resources::resource_metrics;
 use crate::statistics::{execution_statistics, quantiles};
 
@@ -44,13 +44,32 @@ pub struct Edge {
     pub optional: bool,
 }
 
-/// What the task's workflow contributes: every execution of its tasks in the window, the
-/// edges, and task names.
+/// What the task's workflow contributes: every execution of its tasks in the window (or its
+/// latest runs), the edges, and task names.
 #[derive(Debug, Clone, Default)]
 pub struct WorkflowContext {
     pub executions: Vec<Execution>,
     pub edges: Vec<Edge>,
     pub task_names: HashMap<String, String>,
+}
+
+impl WorkflowContext {
+    /// The edges as `(upstream, downstream)` task id pairs.
+    pub fn edge_pairs(&self) -> Vec<(String, String)> {
+        self.edges
+            .iter()
+            .map(|e| (e.upstream.clone(), e.downstream.clone()))
+            .collect()
+    }
+
+    /// Distinct workflow runs among the executions.
+    pub fn runs(&self) -> usize {
+        self.executions
+            .iter()
+            .map(|e| e.workflow_execution_id.as_str())
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -60,19 +79,18 @@ pub struct TaskInfo {
     pub task_type: TaskType,
 }
 
-/// Everything the dashboard shows about one task over a window.
+/// Everything the dashboard shows about one task over a window: statistics, resources,
+/// concurrency, caching, cost and error signatures from `execs` (the task's records, possibly
+/// the latest of the window), waits and the critical path from `ctx`, and root causes,
+/// cascades, retries, recovery and dependency failures from `evidence` (the whole window).
 pub fn performance(
     info: &TaskInfo,
     execs: &[Execution],
     ctx: &WorkflowContext,
+    evidence: &FailureEvidence,
     cost: &CostModel,
 ) -> TaskPerformanceMetrics {
-    let edges: Vec<(String, String)> = ctx
-        .edges
-        .iter()
-        .map(|e| (e.upstream.clone(), e.downstream.clone()))
-        .collect();
-    let deps = dependencies(&info.task_id, execs, ctx);
+    let deps = dependencies(&info.task_id, ctx, evidence.skipped());
     TaskPerformanceMetrics {
         id: info.task_id.clone(),
         task_id: info.task_id.clone(),
@@ -80,10 +98,10 @@ pub fn performance(
         task_type: info.task_type,
         execution_stats: execution_statistics(execs).stats,
         resource_usage: resource_metrics(execs),
-        failure_analysis: failure_metrics(
+        failure_analysis: failure_metrics_with(
             execs,
-            &ctx.executions,
-            &edges,
+            evidence,
+            &ctx.edge_pairs(),
             &FailureOptions::default(),
         ),
         concurrency: concurrency(execs, deps.wait_time),
@@ -91,7 +109,29 @@ pub fn performance(
         caching_metrics: caching(execs),
         cost_analysis: cost_analysis(execs, cost),
         metadata: BTreeMap::new(),
+        basis: None,
     }
+}
+
+/// Marks what was sampled, given what the answer read (`basis`): the failure analysis when its
+/// error signatures came from fewer than all the window's executions (its runs part: all
+/// runs, which it covers), the dependencies when waits and the critical path came from fewer
+/// than all the window's runs (its executions part: all executions, which its dependency
+/// failures count), the whole answer as read when either was sampled. Nothing is marked when
+/// nothing was sampled.
+pub fn with_basis(mut m: TaskPerformanceMetrics, basis: Basis) -> TaskPerformanceMetrics {
+    let failures = Basis {
+        workflow_runs: basis.of_workflow_runs,
+        ..basis
+    };
+    let dependencies = Basis {
+        executions: basis.of_executions,
+        ..basis
+    };
+    m.failure_analysis.basis = failures.samples_executions().then_some(failures);
+    m.dependencies.basis = dependencies.samples_runs().then_some(dependencies);
+    m.basis = (basis.samples_executions() || basis.samples_runs()).then_some(basis);
+    m
 }
 
 /// Median duration (ms) of completed executions per task.
@@ -185,8 +225,13 @@ fn mean(v: &[f64]) -> f64 {
 }
 
 /// Wait and blocking time over observed runs, per-edge waits and failure impact, and the
-/// task's place on the median-weighted critical path.
-pub fn dependencies(task: &str, execs: &[Execution], ctx: &WorkflowContext) -> DependencyMetrics {
+/// task's place on the median-weighted critical path; `dependency_failures` is the task's
+/// skipped executions of the window (counted by the caller over the whole window).
+pub fn dependencies(
+    task: &str,
+    ctx: &WorkflowContext,
+    dependency_failures: u64,
+) -> DependencyMetrics {
     let runs = runs(ctx);
     let mut waits = Vec::new();
     let mut blocking = Vec::new();
@@ -261,10 +306,7 @@ pub fn dependencies(task: &str, execs: &[Execution], ctx: &WorkflowContext) -> D
         downstream_dependents,
         wait_time: mean(&waits),
         blocking_time: mean(&blocking),
-        dependency_failures: execs
-            .iter()
-            .filter(|e| e.status == ExecutionStatus::Skipped)
-            .count() as u64,
+        dependency_failures,
         critical_path_contribution: dag
             .as_ref()
             .and_then(|d| d.critical_path_contribution(task))
@@ -273,6 +315,7 @@ pub fn dependencies(task: &str, execs: &[Execution], ctx: &WorkflowContext) -> D
             .as_ref()
             .and_then(|d| d.parallelization_potential(task))
             .unwrap_or(0.0),
+        basis: None,
     }
 }
 
@@ -471,7 +514,7 @@ mod tests {
             ],
             task_names: HashMap::new(),
         };
-        let d = dependencies("d", &run[3..], &ctx);
+        let d = dependencies("d", &ctx, 0);
         assert_eq!(d.wait_time, 1.0);
         assert!((d.critical_path_contribution - 9.0 / 37.0).abs() < 1e-12);
         assert_eq!(d.upstream_dependencies.len(), 2);
@@ -482,7 +525,7 @@ mod tests {
             .unwrap();
         assert_eq!(via_b.average_wait_time, 1.0);
         // c has 14 ms of slack on a 37 ms path.
-        let c = dependencies("c", &run[2..3], &ctx);
+        let c = dependencies("c", &ctx, 0);
         assert!((c.parallelization_potential - 14.0 / 37.0).abs() < 1e-12);
     }
 

@@ -6,6 +6,7 @@ use types::{ExecutionStatus, TimeWindow};
 use uuid::Uuid;
 
 use analytics::execution::Execution;
+use analytics::failures::{AttemptCount, FailureEvidence, Recovery};
 
 use crate::DbError;
 
@@ -139,9 +140,11 @@ impl ExecutionRow {
     }
 }
 
-/// Most executions of one task a record-level analysis reads (failures, resources,
-/// concurrency, caching, patterns, the dashboard's charts): the latest of the window. Counts,
-/// statistics, cost and the trend come from the rollups and cover the whole window.
+/// Most executions of one task a record-level sample reads (error signatures and correlated
+/// factors, resources, concurrency, caching, patterns): the latest of the window; answers built
+/// from it carry a `basis` when the window holds more. Counts, statistics, cost and the trend
+/// come from the rollups, root causes, cascades, retries and recovery from
+/// [`failure_evidence`]: they cover the whole window.
 pub const MAX_TASK_RECORDS: i64 = 20_000;
 
 /// The latest [`MAX_TASK_RECORDS`] executions of `task` whose start lies in `window`, oldest
@@ -175,9 +178,11 @@ pub async fn latest_task_executions(
         .collect())
 }
 
-/// Most workflow runs an analysis reads for dependency timing, cascades and critical paths:
-/// the latest runs of the window. Bounds the cost for busy workflows (an hourly 15-task
-/// workflow has 10,800 executions a month); the task's own statistics still use every run.
+/// Most workflow runs an analysis reads for dependency timing and critical paths: the latest
+/// runs of the window (answers say so in their `basis` when the window holds more). Bounds the
+/// cost for busy workflows (an hourly 15-task workflow has 10,800 executions a month); the
+/// task's own statistics still use every run, its cascades and root causes every run in which
+/// it failed or was skipped ([`failure_evidence`]).
 pub const MAX_CONTEXT_RUNS: i64 = 500;
 
 /// Every execution of every task of `task`'s workflow in its latest [`MAX_CONTEXT_RUNS`] runs
@@ -224,24 +229,123 @@ pub async fn workflow_executions_by_id(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            let start_ms = r.start_time.timestamp_millis();
-            Execution {
-                workflow_id: workflow_key.to_owned(),
-                attempt: attempt_of(r.attempt_number),
-                duration_ms: r.duration_ms.map(|d| d as f64),
-                error_type: r.error_type,
-                ..Execution::new(
-                    r.execution_key,
-                    r.task_key,
-                    r.run_key,
-                    parse_status(&r.status),
-                    start_ms,
-                    r.end_time.map(|t| t.timestamp_millis()),
-                )
-            }
-        })
+        .map(|r| r.into_execution(workflow_key))
         .collect())
+}
+
+impl ContextRow {
+    fn into_execution(self, workflow_key: &str) -> Execution {
+        Execution {
+            workflow_id: workflow_key.to_owned(),
+            attempt: attempt_of(self.attempt_number),
+            duration_ms: self.duration_ms.map(|d| d as f64),
+            error_type: self.error_type,
+            ..Execution::new(
+                self.execution_key,
+                self.task_key,
+                self.run_key,
+                parse_status(&self.status),
+                self.start_time.timestamp_millis(),
+                self.end_time.map(|t| t.timestamp_millis()),
+            )
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct EvidenceRow {
+    role: String,
+    #[sqlx(flatten)]
+    record: ContextRow,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct AttemptRow {
+    attempt: i32,
+    records: i64,
+    completed: i64,
+    finished: i64,
+    skipped: i64,
+    logical: i64,
+    recovered: i64,
+    total_ms: f64,
+}
+
+/// Everything the failure analysis of `task` reads besides its error signatures, over the whole
+/// `window` however long the history (no sample, no cap): the task's failed, timed-out and
+/// skipped executions, the failed, timed-out and skipped final states of every task in the
+/// runs where those happened (`sql/failure_states.sql`: bounded by the task's failures), and
+/// retry and recovery counts computed in SQL over every execution of the task in the window
+/// (`sql/failure_counts.sql`).
+pub async fn failure_evidence(
+    pool: &PgPool,
+    task: &TaskRef,
+    window: &TimeWindow,
+) -> Result<FailureEvidence, DbError> {
+    let (states, counts) = tokio::try_join!(
+        sqlx::query_as::<_, EvidenceRow>(include_str!("sql/failure_states.sql"))
+            .bind(task.id)
+            .bind(window.from)
+            .bind(window.to)
+            .fetch_all(pool),
+        sqlx::query_as::<_, AttemptRow>(include_str!("sql/failure_counts.sql"))
+            .bind(task.id)
+            .bind(window.from)
+            .bind(window.to)
+            .fetch_all(pool),
+    )?;
+    let mut evidence = FailureEvidence {
+        task_id: task.task_key.clone(),
+        ..FailureEvidence::default()
+    };
+    for r in states {
+        let e = r.record.into_execution(&task.workflow_key);
+        if r.role == "own" {
+            evidence.affected.push(e);
+        } else {
+            evidence.states.push(e);
+        }
+    }
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    if let Some(r) = counts.first() {
+        evidence.recovery = Recovery {
+            recovered: n(r.recovered),
+            total_ms: r.total_ms,
+        };
+    }
+    evidence.attempts = counts
+        .iter()
+        .map(|r| AttemptCount {
+            attempt: attempt_of(Some(r.attempt)),
+            records: n(r.records),
+            completed: n(r.completed),
+            finished: n(r.finished),
+            skipped: n(r.skipped),
+            logical: n(r.logical),
+        })
+        .collect();
+    Ok(evidence)
+}
+
+/// Runs of a workflow whose start lies in `window` (runs without a start count, as the
+/// context's run selection takes them).
+pub async fn workflow_runs_in(
+    pool: &PgPool,
+    workflow_id: Uuid,
+    window: &TimeWindow,
+) -> Result<u64, DbError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM workflow_executions r
+         WHERE r.workflow_id = $1
+           AND (r.start_time IS NULL
+                OR (($2::timestamptz IS NULL OR r.start_time >= $2) AND r.start_time < $3))",
+    )
+    .bind(workflow_id)
+    .bind(window.from)
+    .bind(window.to)
+    .fetch_one(pool)
+    .await?;
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// An edge of a workflow's DAG with both tasks' keys and names.

@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use analytics::execution::Execution;
 use analytics::task::{Edge, TaskInfo, WorkflowContext};
 use serde::Serialize;
-use types::{DependencyMetrics, FailureMetrics, TaskPattern, TaskPerformanceMetrics, TimeWindow};
+use types::{
+    Basis, DependencyMetrics, FailureMetrics, TaskPattern, TaskPerformanceMetrics, TimeWindow,
+};
 
 use crate::{ServiceError, Services};
 
@@ -30,16 +31,21 @@ pub(crate) async fn find(s: &Services, key: &str) -> Result<db::executions::Task
         .ok_or_else(|| ServiceError::NotFound(format!("task {key:?}")))
 }
 
-/// The task's executions and its workflow's context in the window.
-async fn load(
+/// Runs of the window the context read, and how many the window holds: the context holds
+/// every run of the window unless it reached [`db::executions::MAX_CONTEXT_RUNS`] (a run's
+/// start is its earliest execution's, so each run of the window has an execution in it).
+async fn runs_basis(
     s: &Services,
     task: &db::executions::TaskRef,
     window: &TimeWindow,
-) -> Result<(Vec<Execution>, WorkflowContext), ServiceError> {
-    Ok(tokio::try_join!(
-        async { Ok(db::executions::task_executions(&s.pool, task, window).await?) },
-        context(s, task, window),
-    )?)
+    ctx: &WorkflowContext,
+) -> Result<(u64, u64), ServiceError> {
+    let read = ctx.runs() as u64;
+    if (read as i64) < db::executions::MAX_CONTEXT_RUNS {
+        return Ok((read, read));
+    }
+    let of = db::executions::workflow_runs_in(&s.pool, task.workflow_id, window).await?;
+    Ok((read, of.max(read)))
 }
 
 /// The context `task`'s workflow gives its analyses over the window (the same for each of its
@@ -100,7 +106,11 @@ pub(crate) async fn compute<T: Send + 'static>(
 }
 
 /// TaskPerformanceMetrics of a task over a window: statistics, cost and failure rate from the
-/// rollups (every execution of the window), the record-level parts from its latest executions.
+/// rollups (every execution of the window); root causes, cascades, impact radius, retries,
+/// recovery time and dependency failures from set-based queries over the whole window
+/// ([`db::executions::failure_evidence`]); error signatures, resources, concurrency and caching
+/// from its latest executions, waits and the critical path from its workflow's latest runs,
+/// with `basis` saying so when those are fewer than the window's.
 pub async fn task_performance(
     s: &Services,
     key: &str,
@@ -124,22 +134,29 @@ pub(crate) async fn compute_performance(
         .acquire()
         .await
         .map_err(|_| ServiceError::Analysis)?;
-    let ((execs, ctx), (totals, points)) = tokio::try_join!(
+    let (execs, ctx, evidence, (totals, points)) = tokio::try_join!(
+        async { Ok(db::executions::task_executions(&s.pool, task, window).await?) },
         async {
             match ctx {
-                Some(ctx) => Ok((
-                    db::executions::task_executions(&s.pool, task, window).await?,
-                    ctx,
-                )),
-                None => load(s, task, window).await.map(|(e, c)| (e, Arc::new(c))),
+                Some(ctx) => Ok(ctx),
+                None => context(s, task, window).await.map(Arc::new),
             }
         },
+        async { Ok(db::executions::failure_evidence(&s.pool, task, window).await?) },
         async { Ok(db::rollups::task_summary(&s.pool, task.id, window).await?) },
     )?;
+    let (workflow_runs, of_workflow_runs) = runs_basis(s, task, window, &ctx).await?;
+    let basis = Basis {
+        executions: execs.len() as u64,
+        of_executions: totals.executions.max(execs.len() as u64),
+        workflow_runs,
+        of_workflow_runs,
+    };
     let (info, cost) = (info(task), s.cost.clone());
     let read_raw = s.read_raw;
     compute(move || {
-        let m = analytics::task::performance(&info, &execs, &ctx, &cost);
+        let m = analytics::task::performance(&info, &execs, &ctx, &evidence, &cost);
+        let m = analytics::task::with_basis(m, basis);
         if read_raw {
             return m;
         }
@@ -183,7 +200,9 @@ pub async fn task_performance_cached(
     Ok(Windowed { window, data })
 }
 
-/// FailureMetrics of a task, optionally restricted to one error type.
+/// FailureMetrics of a task, optionally restricted to one error type: error signatures from
+/// its latest executions (`basis` says so when they are fewer than the window's), everything
+/// else over the whole window.
 pub async fn task_failures(
     s: &Services,
     key: &str,
@@ -191,28 +210,46 @@ pub async fn task_failures(
     error_type: Option<String>,
 ) -> Result<Windowed<FailureMetrics>, ServiceError> {
     let task = find(s, key).await?;
-    let (execs, ctx) = load(s, &task, &window).await?;
+    let ids = [task.id];
+    let (execs, evidence, edges, totals) = tokio::try_join!(
+        db::executions::task_executions(&s.pool, &task, &window),
+        db::executions::failure_evidence(&s.pool, &task, &window),
+        db::executions::workflow_edges(&s.pool, task.workflow_id),
+        db::rollups::summaries(&s.pool, &ids, &window),
+    )?;
+    let t = totals.get(&task.id).cloned().unwrap_or_default();
+    let read = execs.len() as u64;
+    let basis = if read < t.executions {
+        // Only the signatures are sampled; the runs part reports the window's runs, all read.
+        let runs = db::executions::workflow_runs_in(&s.pool, task.workflow_id, &window).await?;
+        Some(Basis {
+            executions: read,
+            of_executions: t.executions,
+            workflow_runs: runs,
+            of_workflow_runs: runs,
+        })
+    } else {
+        None
+    };
     let mut data = compute(move || {
-        let edges: Vec<(String, String)> = ctx
-            .edges
-            .iter()
-            .map(|e| (e.upstream.clone(), e.downstream.clone()))
+        let edges: Vec<(String, String)> = edges_of(edges)
+            .into_iter()
+            .map(|e| (e.upstream, e.downstream))
             .collect();
-        analytics::failures::failure_metrics(
+        analytics::failures::failure_metrics_with(
             &execs,
-            &ctx.executions,
+            &evidence,
             &edges,
             &analytics::failures::FailureOptions::default(),
         )
     })
     .await?;
+    data.basis = basis;
     if let Some(t) = error_type {
         only_error_type(&mut data, &t);
     }
     if !s.read_raw {
         // Over every execution of the window, not only the records analysed.
-        let totals = db::rollups::summaries(&s.pool, &[task.id], &window).await?;
-        let t = totals.get(&task.id).cloned().unwrap_or_default();
         data.failure_rate = (t.failed + t.timeout) as f64 / t.executions.max(1) as f64;
     }
     Ok(Windowed { window, data })
@@ -248,16 +285,29 @@ pub async fn task_failures_cached(
     })
 }
 
-/// DependencyMetrics of a task.
+/// DependencyMetrics of a task: waits, failure impact and the critical path from its
+/// workflow's latest runs of the window (`basis` says so when they are fewer than the
+/// window's), dependency failures from the rollups (every execution of the window).
 pub async fn task_dependencies(
     s: &Services,
     key: &str,
     window: TimeWindow,
 ) -> Result<Windowed<DependencyMetrics>, ServiceError> {
     let task = find(s, key).await?;
-    let (execs, ctx) = load(s, &task, &window).await?;
+    let (ctx, totals) = tokio::try_join!(context(s, &task, &window), async {
+        Ok(db::rollups::summaries(&s.pool, &[task.id], &window).await?)
+    },)?;
+    let t = totals.get(&task.id).cloned().unwrap_or_default();
+    let (workflow_runs, of_workflow_runs) = runs_basis(s, &task, &window, &ctx).await?;
+    let basis = Basis {
+        executions: t.executions,
+        of_executions: t.executions,
+        workflow_runs,
+        of_workflow_runs,
+    };
     let id = task.task_key.clone();
-    let data = compute(move || analytics::task::dependencies(&id, &execs, &ctx)).await?;
+    let mut data = compute(move || analytics::task::dependencies(&id, &ctx, t.skipped)).await?;
+    data.basis = basis.samples_runs().then_some(basis);
     Ok(Windowed { window, data })
 }
 
@@ -267,6 +317,11 @@ pub async fn task_dependencies(
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskPatterns {
     pub patterns: Vec<TaskPattern>,
+    /// Present when the patterns found in records (timing, resource clusters, bimodal
+    /// durations, failure concentration) come from the latest executions of the window rather
+    /// than all of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis: Option<Basis>,
 }
 
 /// Recurring patterns of a task: timing, resource clusters, bimodal durations, failure
@@ -277,7 +332,22 @@ pub async fn task_patterns(
     window: TimeWindow,
 ) -> Result<Windowed<TaskPatterns>, ServiceError> {
     let task = find(s, key).await?;
-    let (execs, _) = load(s, &task, &window).await?;
+    let ids = [task.id];
+    let (execs, totals) = tokio::try_join!(
+        db::executions::task_executions(&s.pool, &task, &window),
+        db::rollups::summaries(&s.pool, &ids, &window),
+    )?;
+    let read = execs.len() as u64;
+    let of = totals
+        .get(&task.id)
+        .map_or(read, |t| t.executions.max(read));
+    // Patterns read no workflow runs: the runs part stays zero.
+    let basis = (read < of).then_some(Basis {
+        executions: read,
+        of_executions: of,
+        workflow_runs: 0,
+        of_workflow_runs: 0,
+    });
     let mut patterns = compute(move || analytics::patterns::task_patterns(&execs)).await?;
     // Duration outliers and level shifts, exactly as the dashboard and `/anomalies` give them.
     let anomalies = crate::anomalies::task_anomalies(s, key, window).await?;
@@ -288,6 +358,6 @@ pub async fn task_patterns(
     db::cache::store_patterns(&s.pool, task.id, &patterns).await?;
     Ok(Windowed {
         window,
-        data: TaskPatterns { patterns },
+        data: TaskPatterns { patterns, basis },
     })
 }

@@ -88,6 +88,37 @@ pub struct TaskPerformanceMetrics {
     pub caching_metrics: CachingMetrics,
     pub cost_analysis: TaskCostAnalysis,
     pub metadata: BTreeMap<String, serde_json::Value>,
+    /// Present when a part of this struct itself (resource usage, concurrency, caching) was
+    /// computed from a sample of the window rather than all of it; the nested failure analysis
+    /// and dependencies carry their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<Basis>,
+}
+
+/// What a sampled answer read: the latest `executions` of the task's `of_executions` executions
+/// in the window, and the latest `workflow_runs` of its workflow's `of_workflow_runs` runs in the
+/// window. Only present where something was sampled; an answer without it covers its whole
+/// window.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Basis {
+    pub executions: u64,
+    pub of_executions: u64,
+    pub workflow_runs: u64,
+    pub of_workflow_runs: u64,
+}
+
+impl Basis {
+    /// Whether the task's executions were sampled.
+    pub fn samples_executions(&self) -> bool {
+        self.executions < self.of_executions
+    }
+
+    /// Whether the workflow's runs were sampled.
+    pub fn samples_runs(&self) -> bool {
+        self.workflow_runs < self.of_workflow_runs
+    }
 }
 
 /// Durations are milliseconds.
@@ -191,6 +222,10 @@ pub struct FailureMetrics {
     pub recovery_time: f64,
     /// Number of distinct downstream tasks affected by this task's failures.
     pub impact_radius: u64,
+    /// Present when the error signatures (`commonErrors`) come from the latest executions of
+    /// the window rather than all of them; everything else here covers the whole window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<Basis>,
 }
 
 /// How many executions reached each attempt number (`"1" → 120, "2" → 9, ...`).
@@ -291,9 +326,14 @@ pub struct DependencyMetrics {
     pub downstream_dependents: Vec<DependencyInfo>,
     pub wait_time: f64,
     pub blocking_time: f64,
+    /// The task's skipped executions in the window (skipped because an upstream failed).
     pub dependency_failures: u64,
     pub critical_path_contribution: f64,
     pub parallelization_potential: f64,
+    /// Present when waits, per-edge failure impact and the critical path come from the
+    /// workflow's latest runs of the window rather than all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<Basis>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
