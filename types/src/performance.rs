@@ -95,8 +95,8 @@ pub struct TaskPerformanceMetrics {
     pub basis: Option<Basis>,
 }
 
-/// What a sampled answer read: the latest `executions` of the task's `of_executions` executions
-/// in the window, and the latest `workflow_runs` of its workflow's `of_workflow_runs` runs in the
+/// What a sampled answer read: the latest `executions` of the task's `ofExecutions` executions
+/// in the window, and the latest `workflowRuns` of its workflow's `ofWorkflowRuns` runs in the
 /// window. Only present where something was sampled; an answer without it covers its whole
 /// window.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
