@@ -7,38 +7,42 @@
 --           before the window). A final that completed neither spreads a failure nor passes
 --           blame, so it is left out.
 -- $1 task id, $2 window start (NULL: since the beginning), $3 window end (exclusive).
--- Plan: the (task_id, start_time) index finds the task's executions of the window, the
--- (workflow_execution_id) index the executions of each of their runs.
-WITH own AS (
-    SELECT e.task_id, e.execution_key, e.workflow_execution_id, e.status, e.attempt_number,
-           e.start_time, e.end_time, e.duration_ms, e.error_details->>'type' AS error_type
-    FROM task_execution_history e
-    WHERE e.task_id = $1
-      AND e.status IN ('failed', 'timeout', 'skipped')
-      AND ($2::timestamptz IS NULL OR e.start_time >= $2)
-      AND e.start_time < $3
+-- Plan: the (task_id, start_time) index finds the runs, the (workflow_execution_id) index their
+-- executions, read once for both roles.
+WITH runs AS (
+    SELECT DISTINCT f.workflow_execution_id AS id
+    FROM task_execution_history f
+    WHERE f.task_id = $1
+      AND f.status IN ('failed', 'timeout', 'skipped')
+      AND ($2::timestamptz IS NULL OR f.start_time >= $2)
+      AND f.start_time < $3
+), recs AS (
+    SELECT e.task_id, e.execution_key, r.execution_key AS run_key, e.workflow_execution_id,
+           e.status, e.attempt_number, e.start_time, e.end_time, e.duration_ms,
+           e.error_details->>'type' AS error_type
+    FROM runs
+    JOIN workflow_executions r ON r.id = runs.id
+    JOIN task_execution_history e ON e.workflow_execution_id = runs.id
+    WHERE e.task_id <> $1
+       OR (($2::timestamptz IS NULL OR e.start_time >= $2) AND e.start_time < $3)
 ), finals AS (
-    SELECT DISTINCT ON (e.workflow_execution_id, e.task_id)
-           e.task_id, e.execution_key, e.workflow_execution_id, e.status, e.attempt_number,
-           e.start_time, e.end_time, e.duration_ms, e.error_details->>'type' AS error_type
-    FROM task_execution_history e
-    WHERE e.workflow_execution_id IN (SELECT workflow_execution_id FROM own)
-      AND (e.task_id <> $1
-           OR (($2::timestamptz IS NULL OR e.start_time >= $2) AND e.start_time < $3))
+    SELECT DISTINCT ON (workflow_execution_id, task_id) *
+    FROM recs
     -- The attempt as the analytics read it (absent or negative: 1).
-    ORDER BY e.workflow_execution_id, e.task_id,
-             CASE WHEN e.attempt_number IS NULL OR e.attempt_number < 0 THEN 1
-                  ELSE e.attempt_number END DESC,
-             e.start_time DESC, e.execution_key
+    ORDER BY workflow_execution_id, task_id,
+             CASE WHEN attempt_number IS NULL OR attempt_number < 0 THEN 1
+                  ELSE attempt_number END ASC,
+             start_time DESC, execution_key
 ), picked AS (
-    SELECT 'own' AS role, * FROM own
+    SELECT 'own' AS role, * FROM recs
+    WHERE task_id = $1 AND status IN ('failed', 'timeout', 'skipped')
     UNION ALL
     SELECT 'state' AS role, * FROM finals WHERE status IN ('failed', 'timeout', 'skipped')
 )
 SELECT p.role,
        t.task_key,
        p.execution_key,
-       we.execution_key AS run_key,
+       p.run_key,
        p.status,
        p.attempt_number,
        p.start_time,
@@ -47,4 +51,3 @@ SELECT p.role,
        p.error_type
 FROM picked p
 JOIN tasks t ON t.id = p.task_id
-JOIN workflow_executions we ON we.id = p.workflow_execution_id
