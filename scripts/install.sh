@@ -29,6 +29,9 @@ if [ "$have" != "$WASM_BINDGEN_VERSION" ]; then
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
+# cargo fuzz for scripts/fuzz.sh (pinned; runs on stable with --sanitizer none).
+[ "$(cargo fuzz --version 2>/dev/null)" = "cargo-fuzz 0.13.2" ] || { log "cargo install cargo-fuzz 0.13.2"; cargo install cargo-fuzz --version 0.13.2 --locked --force; }
+
 # npm tools: binaryen's wasm-opt (never Debian's: its wasm-opt breaks hydration) and Playwright
 # (driving the system Chromium; no browser download).
 if ! cmp -s "$ROOT/end2end/package-lock.json" "$ROOT/end2end/node_modules/.tasklens-installed" 2>/dev/null; then

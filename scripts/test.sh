@@ -41,6 +41,9 @@ log "cargo test (unit + integration, real Postgres)"
 INSTA_UPDATE=no cargo test --workspace --exclude frontend
 cargo build -p server
 
+log "fuzzing: ingest parsers, importers, keys and windows (30 s a target; past crashes replayed)"
+"$ROOT/scripts/fuzz.sh"
+
 log "release site + browser tests"
 TASKLENS_SITE_ROOT="$WORK/site" "$ROOT/scripts/build-site.sh"
 pg_createdb "$PGPORT" tasklens_e2e

@@ -403,7 +403,7 @@ pub(crate) fn import_str(text: &str, opts: &ImportOptions) -> Result<ValidBatch,
                 .ok()
                 .filter(|a| *a >= 1)
                 .ok_or_else(|| row.err("attempt", format!("{a} is not an integer ≥ 1")))?,
-            None => prior.map_or(1, |p| p.attempt + 1),
+            None => prior.map_or(1, |p| p.attempt.saturating_add(1)),
         };
         let retry_reason = match prior {
             Some(p) if attempt_number > 1 => Some(format!(

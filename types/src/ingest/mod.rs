@@ -95,7 +95,7 @@ impl FieldError {
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ErrorDetails {
     #[serde(rename = "type")]
     pub error_type: String,
@@ -122,7 +122,7 @@ pub enum AttributeValue {
 /// checked with [`ExecutionRecord::check`].
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExecutionRecord {
     /// Idempotency key: the same (taskId, executionId) again updates that execution.
     pub execution_id: String,
@@ -205,7 +205,7 @@ fn one() -> i32 {
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DependencyRecord {
     pub workflow_id: String,
     pub upstream_task_id: String,
@@ -299,7 +299,10 @@ pub fn unknown_batch_key_message() -> String {
 /// Fast path: deserialize straight into typed records and check them; a batch that passes
 /// is exactly what the field-by-field path would accept (tested). Anything else — a type
 /// error, a missing field, a rule broken — goes through the field-by-field path, which reports
-/// every problem with its index and field.
+/// every problem with its index and field. A record with a key the fast path does not know goes
+/// there too (`deny_unknown_fields`): serde would skip the unknown value without checking it
+/// (`1e999`, a lone surrogate, bad UTF-8), where the field-by-field path reads every value and
+/// answers 400 for text that is not JSON (found by `fuzz/regressions/ingest_json`).
 pub fn parse_json_batch(body: &[u8]) -> Result<ValidBatch, BatchError> {
     match parse_json_batch_typed(body) {
         Some(batch) => Ok(batch),
