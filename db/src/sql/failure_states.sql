@@ -31,7 +31,7 @@ WITH runs AS (
     -- The attempt as the analytics read it (absent or negative: 1).
     ORDER BY workflow_execution_id, task_id,
              CASE WHEN attempt_number IS NULL OR attempt_number < 0 THEN 1
-                  ELSE attempt_number END ASC,
+                  ELSE attempt_number END DESC,
              start_time DESC, execution_key
 ), picked AS (
     SELECT 'own' AS role, * FROM recs
