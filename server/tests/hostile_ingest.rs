@@ -354,17 +354,16 @@ async fn unknown_top_level_keys_and_non_object_bodies_are_422(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn unknown_keys_inside_a_record_are_ignored(pool: PgPool) {
+async fn unknown_keys_inside_a_record_are_422_naming_the_key(pool: PgPool) {
+    // A typo must not drop its value in silence.
     let app = spawn(pool.clone()).await;
-    let mut r = exec("a");
-    r["notAField"] = json!(1);
-    let resp = app
-        .ingest()
-        .json(&json!({"executions": [r]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
+    let mut r = exec("b");
+    r["durationMS"] = json!(1);
+    let m = refused_beside_a_valid_record(&app, &pool, r, "durationMS").await;
+    assert!(m.contains(r#"did you mean "durationMs"?"#), "{m}");
+    let mut r = exec("b");
+    r["error"] = json!({"type": "E", "severity": "high"});
+    refused_beside_a_valid_record(&app, &pool, r, "error.severity").await;
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -14,6 +14,74 @@ use super::{
 };
 use crate::{DependencyType, ExecutionStatus, TaskType};
 
+/// The keys of an execution record in ingest format v1 (see `ExecutionRecord`).
+pub(super) const EXECUTION_KEYS: &[&str] = &[
+    "executionId",
+    "workflowId",
+    "workflowExecutionId",
+    "taskId",
+    "workflowName",
+    "taskName",
+    "taskType",
+    "status",
+    "attemptNumber",
+    "startTime",
+    "endTime",
+    "durationMs",
+    "inputSizeBytes",
+    "outputSizeBytes",
+    "cpuTimeMs",
+    "memoryPeakMb",
+    "ioOperations",
+    "readBytes",
+    "writeBytes",
+    "networkCalls",
+    "bytesTransferred",
+    "cpuAllocatedCores",
+    "memoryAllocatedMb",
+    "host",
+    "error",
+    "retryReason",
+    "inputHash",
+    "attributes",
+];
+/// The keys of `error`.
+pub(super) const ERROR_KEYS: &[&str] = &["type", "code", "message", "stackTrace"];
+/// The keys of a dependency record.
+pub(super) const DEPENDENCY_KEYS: &[&str] = &[
+    "workflowId",
+    "upstreamTaskId",
+    "downstreamTaskId",
+    "dependencyType",
+    "optional",
+];
+
+/// A key outside `known` is refused, not dropped: a typo such as `durationMS` or `cpuTime`
+/// would otherwise lose its value in silence (the same rule as the batch's own keys). The
+/// field is the key as sent (its first 100 characters), with a suggestion when only its case
+/// differs from a known key.
+pub(super) fn unknown_keys(
+    index: usize,
+    obj: &serde_json::Map<String, Value>,
+    known: &[&str],
+) -> Vec<FieldError> {
+    obj.keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .map(|k| {
+            let hint = known
+                .iter()
+                .find(|n| n.eq_ignore_ascii_case(k))
+                .map(|n| format!("; did you mean {n:?}?"))
+                .unwrap_or_default();
+            FieldError::new(
+                index,
+                k.chars().take(100).collect::<String>(),
+                format!("is not a field of ingest format v1{hint}"),
+            )
+        })
+        .collect()
+}
+
 impl ExecutionRecord {
     /// The field rules [`ExecutionRecord::from_json`] applies while reading, for a typed record,
     /// with the same fields and messages.
@@ -117,6 +185,7 @@ impl ExecutionRecord {
             obj,
             errors: Vec::new(),
         };
+        f.errors.extend(unknown_keys(index, obj, EXECUTION_KEYS));
         let execution_id = f.id("executionId");
         let workflow_id = f.id("workflowId");
         let workflow_execution_id = f.id("workflowExecutionId");
@@ -172,6 +241,7 @@ impl ExecutionRecord {
                     obj: e,
                     errors: Vec::new(),
                 };
+                ef.errors.extend(unknown_keys(index, e, ERROR_KEYS));
                 let error_type = ef.key("type", true);
                 let code = ef.error_code("code");
                 let message = ef.text("message");
@@ -360,6 +430,7 @@ impl DependencyRecord {
             obj,
             errors: Vec::new(),
         };
+        f.errors.extend(unknown_keys(index, obj, DEPENDENCY_KEYS));
         let workflow_id = f.id("workflowId");
         let upstream = f.id("upstreamTaskId");
         let downstream = f.id("downstreamTaskId");

@@ -1043,21 +1043,37 @@ mod hostile {
     }
 
     #[test]
-    fn unknown_keys_inside_a_record_are_ignored_and_read_by_the_field_by_field_path() {
-        // The fast path leaves records with unknown keys to the field-by-field path, which
-        // reads every value (so text that is not JSON is a 400 there) and ignores the key.
+    fn unknown_keys_inside_a_record_are_refused_naming_them_with_a_hint() {
         let mut v = valid();
-        v["notAField"] = json!([1, 2]);
+        v["durationMS"] = json!(1_000);
         v["error"]["severity"] = json!("high");
         let body_of = |v: &Value| body(std::slice::from_ref(v));
         assert_eq!(parse_json_batch_typed(&body_of(&v)), None);
-        let with_unknown = parse_json_batch(&body_of(&v)).unwrap();
-        assert_eq!(with_unknown, parse_json_batch(&body_of(&valid())).unwrap());
+        let Err(BatchError::Invalid(errors)) = parse_json_batch(&body_of(&v)) else {
+            panic!("refused");
+        };
+        let got: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "durationMS",
+                    "is not a field of ingest format v1; did you mean \"durationMs\"?"
+                ),
+                ("error.severity", "is not a field of ingest format v1"),
+            ]
+        );
         let dep =
             json!({"workflowId": "w", "upstreamTaskId": "a", "downstreamTaskId": "b", "weight": 3});
         let body = serde_json::to_vec(&json!({"dependencies": [dep]})).unwrap();
         assert_eq!(parse_json_batch_typed(&body), None);
-        assert!(parse_json_batch(&body).is_ok());
+        let Err(BatchError::Invalid(errors)) = parse_json_batch(&body) else {
+            panic!("refused");
+        };
+        assert_eq!(errors[0].field, "dependencies.weight");
         // Values that are not JSON text in an unknown key: 400 (syntax), whichever path.
         for bad in [&b"1e999"[..], b"\"\\ud800\"", b"\"\xff\""] {
             let mut raw = br#"{"executions": [{"x": "#.to_vec();
@@ -1069,6 +1085,70 @@ mod hostile {
                 String::from_utf8_lossy(&raw)
             );
         }
+    }
+
+    #[test]
+    fn the_known_keys_are_exactly_the_fields_of_the_records() {
+        // A record with every optional field set serialises every key of the format.
+        let mut r = typed();
+        r.workflow_name = Some("w".into());
+        r.end_time = Some(r.start_time);
+        r.duration_ms = Some(0);
+        for f in [
+            &mut r.input_size_bytes,
+            &mut r.output_size_bytes,
+            &mut r.cpu_time_ms,
+            &mut r.io_operations,
+            &mut r.read_bytes,
+            &mut r.write_bytes,
+            &mut r.network_calls,
+            &mut r.bytes_transferred,
+        ] {
+            *f = Some(1);
+        }
+        r.memory_peak_mb = Some(1.0);
+        r.cpu_allocated_cores = Some(1.0);
+        r.memory_allocated_mb = Some(1.0);
+        r.host = Some("h".into());
+        r.retry_reason = Some("r".into());
+        r.input_hash = Some("i".into());
+        r.attributes
+            .insert("k".into(), crate::ingest::AttributeValue::Bool(true));
+        r.error = Some(crate::ingest::ErrorDetails {
+            error_type: "E".into(),
+            code: Some("c".into()),
+            message: Some("m".into()),
+            stack_trace: Some("s".into()),
+        });
+        let v = serde_json::to_value(&r).unwrap();
+        let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut known = super::super::records::EXECUTION_KEYS.to_vec();
+        keys.sort_unstable();
+        known.sort_unstable();
+        assert_eq!(keys, known);
+        let mut err: Vec<&str> = v["error"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut known = super::super::records::ERROR_KEYS.to_vec();
+        err.sort_unstable();
+        known.sort_unstable();
+        assert_eq!(err, known);
+        let d = serde_json::to_value(DependencyRecord {
+            workflow_id: "w".into(),
+            upstream_task_id: "a".into(),
+            downstream_task_id: "b".into(),
+            dependency_type: Default::default(),
+            optional: true,
+        })
+        .unwrap();
+        let mut dep: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut known = super::super::records::DEPENDENCY_KEYS.to_vec();
+        dep.sort_unstable();
+        known.sort_unstable();
+        assert_eq!(dep, known);
     }
 
     #[test]
