@@ -106,10 +106,8 @@ impl FailureOptions {
 
 /// `(failed + timed out) / all records`; 0 for no records.
 pub fn failure_rate(task_execs: &[Execution]) -> f64 {
-    if task_execs.is_empty() {
-        return 0.0;
-    }
-    task_execs.iter().filter(|e| e.is_failure()).count() as f64 / task_execs.len() as f64
+    let failures = task_execs.iter().filter(|e| e.is_failure()).count();
+    types::failure_rate(failures as u64, task_execs.len() as u64)
 }
 
 /// One attempt number's part of a task's records: what the retry statistics need, counted

@@ -212,11 +212,8 @@ pub fn with_totals(
 ) -> TaskPerformanceMetrics {
     m.execution_stats = totals.statistics(trend);
     m.cost_analysis = totals.cost(model);
-    m.failure_analysis.failure_rate = if totals.executions == 0 {
-        0.0
-    } else {
-        (totals.failed + totals.timeout) as f64 / totals.executions as f64
-    };
+    m.failure_analysis.failure_rate =
+        types::failure_rate(totals.failed + totals.timeout, totals.executions);
     m
 }
 

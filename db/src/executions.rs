@@ -16,7 +16,8 @@ pub struct TaskRef {
     pub id: Uuid,
     pub task_key: String,
     pub task_name: String,
-    pub task_type: String,
+    #[sqlx(try_from = "String")]
+    pub task_type: types::TaskType,
     pub workflow_id: Uuid,
     pub workflow_key: String,
 }
@@ -55,7 +56,8 @@ struct ExecutionRow {
     task_key: Option<String>,
     execution_key: String,
     run_key: String,
-    status: String,
+    #[sqlx(try_from = "String")]
+    status: ExecutionStatus,
     attempt_number: Option<i32>,
     start_time: DateTime<Utc>,
     end_time: Option<DateTime<Utc>>,
@@ -80,11 +82,6 @@ struct ExecutionRow {
 /// A stored attempt number (1 when absent or out of range).
 fn attempt_of(stored: Option<i32>) -> u32 {
     stored.and_then(|a| u32::try_from(a).ok()).unwrap_or(1)
-}
-
-pub(crate) fn parse_status(s: &str) -> ExecutionStatus {
-    serde_json::from_value(serde_json::Value::String(s.to_owned()))
-        .unwrap_or(ExecutionStatus::Failed)
 }
 
 impl ExecutionRow {
@@ -114,7 +111,7 @@ impl ExecutionRow {
             task_id: self.task_key.unwrap_or_else(|| task_key.to_owned()),
             workflow_id: workflow_key.to_owned(),
             workflow_execution_id: self.run_key,
-            status: parse_status(&self.status),
+            status: self.status,
             attempt: attempt_of(self.attempt_number),
             start_ms: self.start_time.timestamp_millis(),
             end_ms: self.end_time.map(|t| t.timestamp_millis()),
@@ -201,7 +198,8 @@ struct ContextRow {
     task_key: String,
     execution_key: String,
     run_key: String,
-    status: String,
+    #[sqlx(try_from = "String")]
+    status: ExecutionStatus,
     attempt_number: Option<i32>,
     start_time: DateTime<Utc>,
     end_time: Option<DateTime<Utc>>,
@@ -244,7 +242,7 @@ impl ContextRow {
                 self.execution_key,
                 self.task_key,
                 self.run_key,
-                parse_status(&self.status),
+                self.status,
                 self.start_time.timestamp_millis(),
                 self.end_time.map(|t| t.timestamp_millis()),
             )
@@ -355,7 +353,8 @@ pub struct EdgeRow {
     pub upstream_name: String,
     pub downstream_key: String,
     pub downstream_name: String,
-    pub dependency_type: String,
+    #[sqlx(try_from = "String")]
+    pub dependency_type: types::DependencyType,
     pub optional: Option<bool>,
 }
 

@@ -30,7 +30,8 @@ pub struct ExecutionListRow {
     pub id: Uuid,
     pub execution_key: String,
     pub run_key: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: types::ExecutionStatus,
     pub attempt_number: Option<i32>,
     pub start_time: DateTime<Utc>,
     pub end_time: Option<DateTime<Utc>>,

@@ -15,7 +15,6 @@ use types::TimeWindow;
 use uuid::Uuid;
 
 use crate::DbError;
-use crate::executions::parse_status;
 
 /// A half-open time range `[start, end)`.
 pub type Range = (DateTime<Utc>, DateTime<Utc>);
@@ -182,7 +181,8 @@ impl From<RollupRow> for Rollup {
 #[derive(sqlx::FromRow)]
 struct RawRow {
     task_id: Uuid,
-    status: String,
+    #[sqlx(try_from = "String")]
+    status: types::ExecutionStatus,
     attempt_number: Option<i32>,
     start_time: DateTime<Utc>,
     duration_ms: Option<i64>,
@@ -205,7 +205,7 @@ impl RawRow {
             memory_peak_mb: self.memory_peak_mb.map(f64::from),
             cpu_allocated_cores: self.cpu_allocated_cores,
             memory_allocated_mb: self.memory_allocated_mb,
-            ..Execution::new("", "", "", parse_status(&self.status), start, None)
+            ..Execution::new("", "", "", self.status, start, None)
         }
     }
 }

@@ -10,7 +10,8 @@ pub struct TaskSummaryRow {
     pub task_key: String,
     pub task_name: String,
     pub workflow_key: String,
-    pub task_type: String,
+    #[sqlx(try_from = "String")]
+    pub task_type: types::TaskType,
     pub total_executions: i64,
     pub failed_executions: i64,
     pub last_run: Option<DateTime<Utc>>,
@@ -18,13 +19,11 @@ pub struct TaskSummaryRow {
 
 impl From<TaskSummaryRow> for types::TaskSummary {
     fn from(r: TaskSummaryRow) -> Self {
-        let task_type =
-            serde_json::from_value(serde_json::Value::String(r.task_type)).unwrap_or_default();
         types::TaskSummary {
             task_id: r.task_key,
             task_name: r.task_name,
             workflow_id: r.workflow_key,
-            task_type,
+            task_type: r.task_type,
             total_executions: u64::try_from(r.total_executions).unwrap_or(0),
             failed_executions: u64::try_from(r.failed_executions).unwrap_or(0),
             last_run: r.last_run,

@@ -3,22 +3,22 @@
 //! parse → `db` → `analytics` → `types` response. No SQL and no statistics live here.
 
 mod anomalies;
+mod dashboard;
 mod error;
 mod ingest;
 mod lists;
 mod refresh;
-mod series;
 mod tasks;
 mod window;
 pub mod worker;
 mod workflows;
 
 pub use anomalies::{performance_patterns, task_anomalies};
+pub use dashboard::*;
 pub use error::ServiceError;
 pub use ingest::{Ingested, ingest, ingest_all};
 pub use lists::*;
 pub use refresh::Refresher;
-pub use series::*;
 pub use tasks::*;
 pub use window::{WindowParams, resolve_window};
 pub use workflows::*;

@@ -119,10 +119,7 @@ pub async fn list_tasks(
 }
 
 fn parse_status(raw: &str) -> Result<ExecutionStatus, ServiceError> {
-    serde::Deserialize::deserialize(
-        serde::de::value::StrDeserializer::<serde::de::value::Error>::new(raw),
-    )
-    .map_err(|_| {
+    raw.parse().map_err(|_| {
         ServiceError::invalid(
             "status",
             "must be one of completed, failed, timeout, cancelled, skipped, running",
@@ -227,7 +224,7 @@ pub async fn task_executions(
         .map(|r| ExecutionSummary {
             execution_id: r.execution_key,
             workflow_execution_id: r.run_key,
-            status: parse_status(&r.status).unwrap_or(ExecutionStatus::Failed),
+            status: r.status,
             attempt_number: r.attempt_number.unwrap_or(1),
             start_time: r.start_time,
             end_time: r.end_time,

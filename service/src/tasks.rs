@@ -73,25 +73,17 @@ pub(crate) fn edges_of(rows: Vec<db::executions::EdgeRow>) -> Vec<Edge> {
         .map(|e| Edge {
             upstream: e.upstream_key,
             downstream: e.downstream_key,
-            dependency_type: parse_plain(&e.dependency_type),
+            dependency_type: e.dependency_type,
             optional: e.optional.unwrap_or(false),
         })
         .collect()
-}
-
-pub(crate) fn parse_plain<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
-    serde_json_value(s).unwrap_or_default()
-}
-
-fn serde_json_value<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
-    T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(s)).ok()
 }
 
 fn info(task: &db::executions::TaskRef) -> TaskInfo {
     TaskInfo {
         task_id: task.task_key.clone(),
         task_name: task.task_name.clone(),
-        task_type: parse_plain(&task.task_type),
+        task_type: task.task_type,
     }
 }
 
@@ -134,7 +126,7 @@ pub(crate) async fn compute_performance(
         .acquire()
         .await
         .map_err(|_| ServiceError::Analysis)?;
-    let (execs, ctx, evidence, (totals, points)) = tokio::try_join!(
+    let (execs, ctx, evidence, numbers) = tokio::try_join!(
         async { Ok(db::executions::task_executions(&s.pool, task, window).await?) },
         async {
             match ctx {
@@ -143,8 +135,9 @@ pub(crate) async fn compute_performance(
             }
         },
         async { Ok(db::executions::failure_evidence(&s.pool, task, window).await?) },
-        async { Ok(db::rollups::task_summary(&s.pool, task.id, window).await?) },
+        window_numbers(s, task.id, window),
     )?;
+    let WindowNumbers { totals, trend } = numbers;
     let (workflow_runs, of_workflow_runs) = runs_basis(s, task, window, &ctx).await?;
     let basis = Basis {
         executions: execs.len() as u64,
@@ -160,10 +153,29 @@ pub(crate) async fn compute_performance(
         if read_raw {
             return m;
         }
-        let trend = analytics::rollup::bucketed_trend(points);
         analytics::rollup::with_totals(m, &totals, trend, &cost)
     })
     .await
+}
+
+/// What a window's rollups answer exactly (counts, sums, sketch percentiles, cost inputs) and
+/// its trend over time buckets: the one source of the statistics, cost and failure rate of
+/// both `/performance` and the dashboard's cards, so the two never disagree.
+pub(crate) struct WindowNumbers {
+    pub(crate) totals: analytics::rollup::Rollup,
+    pub(crate) trend: types::TrendDirection,
+}
+
+pub(crate) async fn window_numbers(
+    s: &Services,
+    task_id: uuid::Uuid,
+    window: &TimeWindow,
+) -> Result<WindowNumbers, ServiceError> {
+    let (totals, points) = db::rollups::task_summary(&s.pool, task_id, window).await?;
+    Ok(WindowNumbers {
+        totals,
+        trend: analytics::rollup::bucketed_trend(points),
+    })
 }
 
 /// As [`task_performance`] for a named window (`7d`, ...), through `task_performance_metrics`:
@@ -250,7 +262,7 @@ pub async fn task_failures(
     }
     if !s.read_raw {
         // Over every execution of the window, not only the records analysed.
-        data.failure_rate = (t.failed + t.timeout) as f64 / t.executions.max(1) as f64;
+        data.failure_rate = types::failure_rate(t.failed + t.timeout, t.executions);
     }
     Ok(Windowed { window, data })
 }

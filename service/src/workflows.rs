@@ -266,7 +266,10 @@ pub async fn rankings(
             .map(|r| {
                 let v = match *metric {
                     "performance" => r.busy_ms,
-                    "failure_rate" => r.failures as f64 / r.executions.max(1) as f64,
+                    "failure_rate" => types::failure_rate(
+                        r.failures.max(0).unsigned_abs(),
+                        r.executions.max(0).unsigned_abs(),
+                    ),
                     "cost" => analytics::task::price(&s.cost, r.core_hours, r.gb_hours),
                     // From raw rows the bound is the exact p95.
                     "duration" => r.p95_upper.unwrap_or(0.0),

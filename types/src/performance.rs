@@ -62,6 +62,64 @@ impl ExecutionStatus {
     }
 }
 
+/// A stored or sent string that names no value of the enum (database strings parse with this
+/// error, never into a silent default).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{value:?} is not a {kind} (expected one of {expected})")]
+pub struct UnknownVariant {
+    pub kind: &'static str,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+/// `FromStr` from each variant's `as_str`.
+macro_rules! from_str_by_as_str {
+    ($ty:ty, $kind:literal, [$($v:ident),+ $(,)?]) => {
+        impl TryFrom<String> for $ty {
+            type Error = UnknownVariant;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = UnknownVariant;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $(if s == <$ty>::$v.as_str() {
+                    return Ok(<$ty>::$v);
+                })+
+                Err(UnknownVariant {
+                    kind: $kind,
+                    value: s.chars().take(64).collect(),
+                    expected: concat!($(stringify!($v), " "),+),
+                })
+            }
+        }
+    };
+}
+
+from_str_by_as_str!(
+    TaskType,
+    "task type",
+    [Compute, Io, Network, Decision, Human, Wait]
+);
+from_str_by_as_str!(
+    ExecutionStatus,
+    "execution status",
+    [Completed, Failed, Timeout, Cancelled, Skipped, Running]
+);
+from_str_by_as_str!(DependencyType, "dependency type", [Data, Control, Resource]);
+
+/// The failure rate: failed and timed-out attempts over all attempts (0 without any). The one
+/// formula every answer uses (`ExecutionStatus::is_failure` names what counts).
+pub fn failure_rate(failed_or_timed_out: u64, attempts: u64) -> f64 {
+    if attempts == 0 {
+        0.0
+    } else {
+        failed_or_timed_out as f64 / attempts as f64
+    }
+}
+
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -377,4 +435,54 @@ pub struct TaskCostAnalysis {
     pub cpu_cost: f64,
     pub memory_cost: f64,
     pub currency: String,
+}
+
+#[cfg(test)]
+mod enum_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_parses_from_its_own_name_and_nothing_else_parses() {
+        for s in [
+            ExecutionStatus::Completed,
+            ExecutionStatus::Failed,
+            ExecutionStatus::Timeout,
+            ExecutionStatus::Cancelled,
+            ExecutionStatus::Skipped,
+            ExecutionStatus::Running,
+        ] {
+            assert_eq!(s.as_str().parse::<ExecutionStatus>(), Ok(s));
+        }
+        for t in [
+            TaskType::Compute,
+            TaskType::Io,
+            TaskType::Network,
+            TaskType::Decision,
+            TaskType::Human,
+            TaskType::Wait,
+        ] {
+            assert_eq!(TaskType::try_from(t.as_str().to_owned()), Ok(t));
+        }
+        for d in [
+            DependencyType::Data,
+            DependencyType::Control,
+            DependencyType::Resource,
+        ] {
+            assert_eq!(d.as_str().parse::<DependencyType>(), Ok(d));
+        }
+        // Never a silent default: an unknown stored value is an error naming it.
+        let e = "exploded".parse::<ExecutionStatus>().unwrap_err();
+        assert_eq!(e.value, "exploded");
+        assert!(e.to_string().contains("Completed"), "{e}");
+        assert!(
+            "Failed".parse::<ExecutionStatus>().is_err(),
+            "names are lower case"
+        );
+    }
+
+    #[test]
+    fn the_failure_rate_is_failed_or_timed_out_over_all_and_zero_without_any() {
+        assert_eq!(failure_rate(3, 12), 0.25);
+        assert_eq!(failure_rate(0, 0), 0.0);
+    }
 }

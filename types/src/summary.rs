@@ -20,11 +20,7 @@ pub struct TaskSummary {
 impl TaskSummary {
     /// Failed or timed-out share of executions, 0 when there are none.
     pub fn failure_rate(&self) -> f64 {
-        if self.total_executions == 0 {
-            0.0
-        } else {
-            self.failed_executions as f64 / self.total_executions as f64
-        }
+        crate::failure_rate(self.failed_executions, self.total_executions)
     }
 }
 
@@ -106,6 +102,10 @@ pub struct TaskDashboard {
     pub cost: crate::TaskCostAnalysis,
     /// The most frequent error signatures, most frequent first.
     pub errors: Vec<ErrorSignature>,
+    /// Set when `errors` were read from the latest executions only (`executions` of
+    /// `ofExecutions`); absent when from every execution of the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors_basis: Option<crate::Basis>,
     pub series: TaskSeries,
 }
 

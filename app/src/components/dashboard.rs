@@ -305,8 +305,20 @@ fn FailurePanel(data: TaskDashboard) -> impl IntoView {
         both(|c| failures_svg(errors, &data.series, c)),
         "No failures in this window.",
     );
+    // A sampled answer says so.
+    let basis = data.errors_basis.filter(|_| !errors.is_empty()).map(|b| {
+        view! {
+            <p class="muted basis" data-testid="errors-basis">
+                {format!(
+                    "Error signatures from the latest {} of {} executions in this window.",
+                    b.executions, b.of_executions
+                )}
+            </p>
+        }
+    });
     view! {
         {chart}
+        {basis}
         {(!factors.is_empty()).then(|| view! {
             <div class="factors" data-testid="correlated-factors">
                 <h3>"Correlated factors"</h3>

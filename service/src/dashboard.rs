@@ -1,17 +1,18 @@
 //! The dashboard's one question: everything `/tasks/{key}` shows over a window, loaded in one
-//! database round and computed in one analysis pass. Up to [`DASHBOARD_RECORDS`] executions in
-//! the window, everything is computed from the executions themselves; above, the cards, the
-//! duration distribution and the time buckets come from the hourly rollups (so a page costs the
-//! same at 100,000 executions as at 2,000), outliers from one indexed query with cut-offs read
-//! from the rollups, and error signatures from the latest [`DASHBOARD_RECORDS`] executions.
+//! database round and computed in one analysis pass. The cards (statistics, trend, cost) come
+//! from the window's rollups through the same function as `/performance`'s
+//! ([`crate::tasks::window_numbers`]), so the two always agree. Up to [`DASHBOARD_RECORDS`]
+//! executions in the window, the charts are computed from the executions themselves; above,
+//! the duration distribution and the time buckets come from the hourly rollups (so a page costs
+//! the same at 100,000 executions as at 2,000), outliers from one indexed query with cut-offs
+//! read from the rollups, and error signatures from the latest [`DASHBOARD_RECORDS`]
+//! executions, which the answer then says (`errorsBasis`).
 
 use std::collections::HashMap;
 
 use analytics::execution::Execution;
 use analytics::failures::{FailureOptions, error_patterns};
-use analytics::rollup::{
-    Rollup, bucketed_trend, outlier_cutoffs, series_buckets, sketch_histogram,
-};
+use analytics::rollup::{Rollup, outlier_cutoffs, series_buckets, sketch_histogram};
 use analytics::series::{
     HISTOGRAM_BINS, MAX_BUCKETS, bucket_width_ms, duration_change_points, layered_graph, medians,
     most_extreme,
@@ -21,7 +22,7 @@ use types::{
     DurationPoint, ErrorSignature, MAX_OUTLIER_POINTS, TaskDashboard, TaskSeries, TimeWindow,
 };
 
-use crate::tasks::{compute, edges_of, parse_plain};
+use crate::tasks::{compute, edges_of};
 use crate::{ServiceError, Services};
 
 /// Completed runs per workflow task whose median weighs the DAG (see `db::samples`).
@@ -36,7 +37,6 @@ struct Rollups {
     hours: Vec<(i64, Rollup)>,
     edges: Vec<Execution>,
     totals: Rollup,
-    trend_points: Vec<(f64, f64)>,
     outliers: Vec<DurationPoint>,
     outlier_threshold: f64,
 }
@@ -69,10 +69,19 @@ pub async fn task_dashboard(
             DAG_SAMPLE_PER_TASK
         ),
     )?;
-    let rollups = if (own.len() as i64) < DASHBOARD_RECORDS || s.read_raw {
-        None
+    let (rollups, numbers) = if s.read_raw {
+        (None, None)
+    } else if (own.len() as i64) < DASHBOARD_RECORDS {
+        (
+            None,
+            Some(crate::tasks::window_numbers(s, task.id, &window).await?),
+        )
     } else {
-        Some(load_rollups(s, task.id, &window).await?)
+        let (r, n) = tokio::try_join!(
+            load_rollups(s, task.id, &window),
+            crate::tasks::window_numbers(s, task.id, &window)
+        )?;
+        (Some(r), Some(n))
     };
     let (edges, names) = (
         edges_of(edges),
@@ -81,7 +90,7 @@ pub async fn task_dashboard(
     let info = TaskInfo {
         task_id: task.task_key.clone(),
         task_name: task.task_name.clone(),
-        task_type: parse_plain(&task.task_type),
+        task_type: task.task_type,
     };
     let cost = s.cost.clone();
     let workflow_id = task.workflow_key.clone();
@@ -102,14 +111,18 @@ pub async fn task_dashboard(
             window.from.map(|f| f.timestamp_millis()),
             window.to.timestamp_millis(),
         );
-        let (stats, cost, series) = match rollups {
+        // The cards' numbers: the window's rollups, as `/performance` reads them (from the
+        // records only in the raw-rows baseline, as `/performance` then does too).
+        let (stats, cost_of) = match &numbers {
+            Some(n) => (n.totals.statistics(n.trend), n.totals.cost(&cost)),
             None => (
                 analytics::statistics::execution_statistics(&own).stats,
                 analytics::task::cost_analysis(&own, &cost),
-                analytics::series::task_series(&own, graph, from_ms, to_ms),
             ),
+        };
+        let series = match rollups {
+            None => analytics::series::task_series(&own, graph, from_ms, to_ms),
             Some(r) => {
-                let stats = r.totals.statistics(bucketed_trend(r.trend_points));
                 let from = from_ms
                     .or_else(|| r.hours.first().map(|h| h.0))
                     .unwrap_or(to_ms - HOUR_MS);
@@ -118,7 +131,7 @@ pub async fn task_dashboard(
                     (bucket_width_ms(to_ms - from, MAX_BUCKETS) + HOUR_MS - 1) / HOUR_MS * HOUR_MS;
                 let buckets = series_buckets(&r.hours, &r.edges, from, to_ms, width);
                 let (outliers, outliers_truncated) = most_extreme(r.outliers);
-                let series = TaskSeries {
+                TaskSeries {
                     histogram: sketch_histogram(&r.totals.sketch, HISTOGRAM_BINS),
                     change_points: duration_change_points(&buckets),
                     buckets,
@@ -127,17 +140,27 @@ pub async fn task_dashboard(
                     outliers_truncated,
                     outlier_threshold: r.outlier_threshold,
                     graph,
-                };
-                (stats, r.totals.cost(&cost), series)
+                }
             }
         };
+        let sampled = numbers
+            .as_ref()
+            .map(|n| n.totals.executions)
+            .filter(|all| *all > own.len() as u64);
+        let errors_basis = sampled.map(|of| types::Basis {
+            executions: own.len() as u64,
+            of_executions: of,
+            workflow_runs: 0,
+            of_workflow_runs: 0,
+        });
         TaskDashboard {
             window,
+            errors_basis,
             task_id: info.task_id,
             task_name: info.task_name,
             workflow_id,
             stats,
-            cost,
+            cost: cost_of,
             errors,
             series,
         }
@@ -150,10 +173,7 @@ async fn load_rollups(
     task_id: uuid::Uuid,
     window: &TimeWindow,
 ) -> Result<Rollups, ServiceError> {
-    let ((hours, edges), trend_points) = tokio::try_join!(
-        db::rollups::task_hours(&s.pool, task_id, window),
-        db::rollups::trend_points(&s.pool, task_id, window),
-    )?;
+    let (hours, edges) = db::rollups::task_hours(&s.pool, task_id, window).await?;
     let mut totals = Rollup::of(&edges);
     for (_, h) in &hours {
         totals.merge(h);
@@ -184,7 +204,6 @@ async fn load_rollups(
         hours,
         edges,
         totals,
-        trend_points,
         outliers,
         outlier_threshold: threshold,
     })
