@@ -13,7 +13,6 @@ pub mod rollup;
 pub mod series;
 pub mod sketch;
 pub mod statistics;
-pub mod stats;
 pub mod task;
 pub mod trend;
 

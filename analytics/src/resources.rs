@@ -2,7 +2,7 @@
 //! its allocation fits what it uses.
 //!
 //! Every figure is over the records that carry the measurement (skipped and running records
-//! carry none); percentiles are by linear interpolation ([`crate::stats::quantile_sorted`],
+//! carry none); percentiles are by linear interpolation ([`crate::statistics::quantile_sorted`],
 //! numpy's default). Means are per execution, as the dashboard shows them.
 //!
 //! * **CPU**: the cores an execution kept busy, `cpuTimeMs / durationMs`. `average` is their
@@ -41,7 +41,7 @@ use types::{CpuUsage, IoMetrics, MemoryLeak, MemoryUsage, NetworkMetrics, TaskRe
 
 use crate::execution::Execution;
 use crate::failures::suggestions::{ErrorClass, ErrorEvidence, classify};
-use crate::stats::quantile_sorted;
+use crate::statistics::quantile_sorted;
 use crate::trend::{Direction, mann_kendall};
 
 /// Significance level of the leak test (two-sided Mann-Kendall).

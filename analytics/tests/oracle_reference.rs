@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use analytics::anomaly::{self, PeltOptions};
 use analytics::dag::Dag;
-use analytics::stats;
+use analytics::statistics as stats;
 use analytics::trend::{self, Direction};
 use common::tolerances::{CRITICAL_PATH_REL, P_VALUE_ABS, P_VALUE_REL, REL};
 use serde::Deserialize;

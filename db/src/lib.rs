@@ -6,7 +6,7 @@ mod error;
 pub mod executions;
 pub mod ingest;
 pub mod leader;
-pub mod pages;
+pub mod pagination;
 pub mod pool;
 pub mod rollups;
 pub mod samples;

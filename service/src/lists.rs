@@ -1,6 +1,6 @@
 //! Paginated lists: tasks, and a task's executions.
 
-use db::pages::{ExecutionAfter, ExecutionFilter, ExecutionOrder};
+use db::pagination::{ExecutionAfter, ExecutionFilter, ExecutionOrder};
 use types::{ExecutionSort, ExecutionStatus, ExecutionSummary, Page, TaskSummary, TimeWindow};
 
 use crate::{ServiceError, Services};
@@ -80,7 +80,7 @@ pub async fn list_tasks(
     let after = match q.cursor.as_deref() {
         None => None,
         Some(c) => {
-            let raw = db::pages::decode_cursor(c).ok_or_else(bad_cursor)?;
+            let raw = db::pagination::decode_cursor(c).ok_or_else(bad_cursor)?;
             let mut parts = raw.splitn(3, '\u{1f}');
             let (o, total, key) = (parts.next(), parts.next(), parts.next());
             match (o, total.and_then(|t| t.parse::<i64>().ok()), key) {
@@ -106,7 +106,7 @@ pub async fn list_tasks(
     let next_cursor = (rows.len() as i64 > n).then(|| {
         rows.truncate(n as usize);
         rows.last().map(|r| {
-            db::pages::encode_cursor(&format!(
+            db::pagination::encode_cursor(&format!(
                 "{order_name}\u{1f}{}\u{1f}{}",
                 r.total_executions, r.task_key
             ))
@@ -161,11 +161,11 @@ fn order_of(sort: ExecutionSort) -> ExecutionOrder {
 /// `sort|key|id`, hex-encoded: the sort is inside, so a cursor cannot silently continue a
 /// different order (where its key would mean something else and rows would be skipped).
 fn execution_cursor(sort: ExecutionSort, key: i64, id: uuid::Uuid) -> String {
-    db::pages::encode_cursor(&format!("{}|{key}|{id}", sort.as_str()))
+    db::pagination::encode_cursor(&format!("{}|{key}|{id}", sort.as_str()))
 }
 
 fn parse_execution_cursor(c: &str, sort: ExecutionSort) -> Result<ExecutionAfter, ServiceError> {
-    let raw = db::pages::decode_cursor(c).ok_or_else(bad_cursor)?;
+    let raw = db::pagination::decode_cursor(c).ok_or_else(bad_cursor)?;
     let mut parts = raw.splitn(3, '|');
     let (Some(cursor_sort), Some(key), Some(id)) = (parts.next(), parts.next(), parts.next())
     else {
@@ -211,7 +211,7 @@ pub async fn task_executions(
     };
     let order = order_of(sort);
     let mut rows =
-        db::pages::executions_page(&s.pool, task.id, &filter, order, after, n + 1).await?;
+        db::pagination::executions_page(&s.pool, task.id, &filter, order, after, n + 1).await?;
     let next_cursor = if rows.len() as i64 > n {
         rows.truncate(n as usize);
         rows.last()
@@ -260,7 +260,7 @@ mod tests {
                 matches!(parse_execution_cursor(&c, other), Err(ServiceError::Invalid { param, .. }) if param == "cursor")
             );
         }
-        let garbage = db::pages::encode_cursor("newest|x|y");
+        let garbage = db::pagination::encode_cursor("newest|x|y");
         assert!(parse_execution_cursor(&garbage, ExecutionSort::Newest).is_err());
         let beyond_time = execution_cursor(ExecutionSort::Newest, i64::MAX, id);
         assert!(parse_execution_cursor(&beyond_time, ExecutionSort::Newest).is_err());

@@ -9,7 +9,7 @@
 //! * `hourOfDay`: the UTC hour of its start, `"0"` … `"23"`;
 //! * `inputSize`: the quartile of `inputSizeBytes` among the population's attempts that have one
 //!   (`"q1"` ≤ p25 < `"q2"` ≤ p50 < `"q3"` ≤ p75 < `"q4"`, percentiles by linear interpolation as
-//!   in [`crate::stats::quantile_sorted`]), and in addition `"top decile"` when above p90;
+//!   in [`crate::statistics::quantile_sorted`]), and in addition `"top decile"` when above p90;
 //! * every attribute key, named by the key itself (a key equal to one of the names above is
 //!   prefixed `attribute:`); the value is the attribute's string form.
 //!
@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use super::FailureOptions;
 use super::significance::{benjamini_hochberg, fisher_exact_greater};
 use crate::execution::Execution;
-use crate::stats::quantile_sorted;
+use crate::statistics::quantile_sorted;
 use types::{CorrelatedFactor, ExecutionStatus};
 
 pub const HOST: &str = "host";
