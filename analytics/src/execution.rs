@@ -37,8 +37,9 @@ pub struct Execution {
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub input_hash: Option<String>,
-    /// Free-form factors, values rendered as strings (`true`, `3.5`, `eu-west`).
-    pub attributes: Vec<(String, String)>,
+    /// Free-form factors with their types: numbers stay numbers (binned by quantiles where a
+    /// category is needed), booleans stay booleans.
+    pub attributes: Vec<(String, AttributeValue)>,
 }
 
 impl Execution {
@@ -120,14 +121,7 @@ impl From<&ExecutionRecord> for Execution {
             attributes: r
                 .attributes
                 .iter()
-                .map(|(k, v)| {
-                    let v = match v {
-                        AttributeValue::Bool(b) => b.to_string(),
-                        AttributeValue::Number(n) => n.to_string(),
-                        AttributeValue::Text(s) => s.clone(),
-                    };
-                    (k.clone(), v)
-                })
+                .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         }
     }

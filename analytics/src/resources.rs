@@ -161,7 +161,12 @@ pub fn memory_usage(execs: &[Execution]) -> MemoryUsage {
     let peaks = sorted(execs.iter().filter_map(|e| e.memory_peak_mb).collect());
     let gc = execs.iter().filter_map(|e| {
         let (_, v) = e.attributes.iter().find(|(k, _)| k == GC_TIME_ATTRIBUTE)?;
-        let gc: f64 = v.trim().parse().ok().filter(|g: &f64| g.is_finite())?;
+        let gc: f64 = match v {
+            types::ingest::AttributeValue::Number(n) => Some(*n),
+            types::ingest::AttributeValue::Text(s) => s.trim().parse().ok(),
+            types::ingest::AttributeValue::Bool(_) => None,
+        }
+        .filter(|g: &f64| g.is_finite())?;
         Some(gc / positive(e.duration_ms)?)
     });
     MemoryUsage {
@@ -449,10 +454,14 @@ mod tests {
             .enumerate()
             .map(|(i, &m)| run(i, 1000.0, 500.0, 1.0, m, 1000.0))
             .collect();
-        v[0].attributes
-            .push((GC_TIME_ATTRIBUTE.into(), "100".into()));
-        v[1].attributes
-            .push((GC_TIME_ATTRIBUTE.into(), "300".into()));
+        v[0].attributes.push((
+            GC_TIME_ATTRIBUTE.into(),
+            types::ingest::AttributeValue::Number(100.0),
+        ));
+        v[1].attributes.push((
+            GC_TIME_ATTRIBUTE.into(),
+            types::ingest::AttributeValue::Text("300".into()),
+        ));
         let m = memory_usage(&v);
         assert_relative_eq!(m.average, 500.0, max_relative = REL);
         assert_eq!(m.peak, 800.0);

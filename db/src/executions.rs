@@ -9,6 +9,7 @@ use analytics::execution::Execution;
 use analytics::failures::{AttemptCount, FailureEvidence, Recovery};
 
 use crate::DbError;
+use types::ingest::AttributeValue;
 
 /// A task as stored, with its workflow.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -97,9 +98,15 @@ impl ExecutionRow {
             serde_json::Value::Object(m) => m
                 .into_iter()
                 .map(|(k, v)| {
+                    // Ingest stores strings, finite numbers and booleans only.
                     let v = match v {
-                        serde_json::Value::String(s) => s,
-                        other => other.to_string(),
+                        serde_json::Value::String(s) => AttributeValue::Text(s),
+                        serde_json::Value::Bool(b) => AttributeValue::Bool(b),
+                        serde_json::Value::Number(n) => n.as_f64().map_or_else(
+                            || AttributeValue::Text(n.to_string()),
+                            AttributeValue::Number,
+                        ),
+                        other => AttributeValue::Text(other.to_string()),
                     };
                     (k, v)
                 })

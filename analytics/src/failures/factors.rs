@@ -11,7 +11,10 @@
 //!   (`"q1"` ≤ p25 < `"q2"` ≤ p50 < `"q3"` ≤ p75 < `"q4"`, percentiles by linear interpolation as
 //!   in [`crate::statistics::quantile_sorted`]), and in addition `"top decile"` when above p90;
 //! * every attribute key, named by the key itself (a key equal to one of the names above is
-//!   prefixed `attribute:`); the value is the attribute's string form.
+//!   prefixed `attribute:`). A text or boolean value is its own category (`"eu-west"`,
+//!   `"true"`); a number is binned like the input size, by the quartiles of that key's numbers
+//!   among the population (`"q1"` … `"q4"`, `"top decile"`): an exact value such as a queue
+//!   time of 10,000 ms is no category (each would be tested alone, and found by chance).
 //!
 //! For each `(factor, value)` with at least `min_support` attempts, and at least one attempt
 //! where the factor is known with another value, the 2×2 table *value / other values of the same
@@ -31,6 +34,7 @@ use super::FailureOptions;
 use super::significance::{benjamini_hochberg, fisher_exact_greater};
 use crate::execution::Execution;
 use crate::statistics::quantile_sorted;
+use types::ingest::AttributeValue;
 use types::{CorrelatedFactor, ExecutionStatus};
 
 pub const HOST: &str = "host";
@@ -98,17 +102,70 @@ fn is_finished(e: &Execution) -> bool {
     e.is_failure() || e.status == ExecutionStatus::Completed
 }
 
+/// Quartile cut points (p25, p50, p75) and p90 of a factor's numbers, type 7.
+#[derive(Debug, Clone, Copy)]
+struct Bins {
+    q1: f64,
+    q2: f64,
+    q3: f64,
+    p90: f64,
+}
+
+impl Bins {
+    fn of(mut values: Vec<f64>) -> Option<Self> {
+        values.retain(|v| v.is_finite());
+        values.sort_by(f64::total_cmp);
+        let q = |p: f64| quantile_sorted(&values, p).ok().flatten();
+        Some(Bins {
+            q1: q(0.25)?,
+            q2: q(0.5)?,
+            q3: q(0.75)?,
+            p90: q(0.9)?,
+        })
+    }
+
+    /// The quartile of `x`, then `"top decile"` when above p90.
+    fn push(&self, factor: &str, x: f64, values: &mut Vec<(String, String)>) {
+        let quartile = if x <= self.q1 {
+            "q1"
+        } else if x <= self.q2 {
+            "q2"
+        } else if x <= self.q3 {
+            "q3"
+        } else {
+            "q4"
+        };
+        values.push((factor.to_owned(), quartile.to_owned()));
+        if x > self.p90 {
+            values.push((factor.to_owned(), TOP_DECILE.to_owned()));
+        }
+    }
+}
+
+fn number(v: &AttributeValue) -> Option<f64> {
+    match v {
+        AttributeValue::Number(n) if n.is_finite() => Some(*n),
+        _ => None,
+    }
+}
+
 impl<'a> Population<'a> {
     pub(crate) fn new(execs: &'a [Execution]) -> Self {
         let finished: Vec<&Execution> = execs.iter().filter(|e| is_finished(e)).collect();
-        let mut sizes: Vec<f64> = finished
-            .iter()
-            .filter_map(|e| e.input_size_bytes)
-            .filter(|v| v.is_finite())
+        let size_bins = Bins::of(finished.iter().filter_map(|e| e.input_size_bytes).collect());
+        // Each numeric attribute key's own bins.
+        let mut numbers: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+        for e in &finished {
+            for (k, v) in &e.attributes {
+                if let Some(x) = number(v) {
+                    numbers.entry(k.as_str()).or_default().push(x);
+                }
+            }
+        }
+        let attribute_bins: BTreeMap<&str, Bins> = numbers
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, Bins::of(v)?)))
             .collect();
-        sizes.sort_by(f64::total_cmp);
-        let q = |p: f64| quantile_sorted(&sizes, p).ok().flatten();
-        let cuts = (q(0.25), q(0.5), q(0.75), q(0.9));
         let rows = finished
             .into_iter()
             .map(|e| {
@@ -118,22 +175,10 @@ impl<'a> Population<'a> {
                 }
                 let hour = e.start_ms.div_euclid(MS_PER_HOUR).rem_euclid(24);
                 values.push((HOUR_OF_DAY.to_owned(), hour.to_string()));
-                if let (Some(x), (Some(q1), Some(q2), Some(q3), Some(p90))) =
-                    (e.input_size_bytes.filter(|v| v.is_finite()), cuts)
+                if let (Some(x), Some(bins)) =
+                    (e.input_size_bytes.filter(|v| v.is_finite()), &size_bins)
                 {
-                    let bucket = if x <= q1 {
-                        "q1"
-                    } else if x <= q2 {
-                        "q2"
-                    } else if x <= q3 {
-                        "q3"
-                    } else {
-                        "q4"
-                    };
-                    values.push((INPUT_SIZE.to_owned(), bucket.to_owned()));
-                    if x > p90 {
-                        values.push((INPUT_SIZE.to_owned(), TOP_DECILE.to_owned()));
-                    }
+                    bins.push(INPUT_SIZE, x, &mut values);
                 }
                 let mut seen: Vec<&str> = Vec::new();
                 for (k, v) in &e.attributes {
@@ -146,7 +191,12 @@ impl<'a> Population<'a> {
                     } else {
                         k.clone()
                     };
-                    values.push((name, v.clone()));
+                    match (v, number(v).zip(attribute_bins.get(k.as_str()))) {
+                        (_, Some((x, bins))) => bins.push(&name, x, &mut values),
+                        (AttributeValue::Bool(b), None) => values.push((name, b.to_string())),
+                        (AttributeValue::Text(s), None) => values.push((name, s.clone())),
+                        (AttributeValue::Number(n), None) => values.push((name, n.to_string())),
+                    }
                 }
                 (e, values)
             })
@@ -344,10 +394,63 @@ mod tests {
     }
 
     #[test]
+    fn a_numeric_attribute_is_tested_by_quartile_not_by_exact_value() {
+        // 100 attempts with queue times 0, 100, …, 9,900 ms; the 10 longest-queued fail, each
+        // with its own exact value. By exact value no pair has the support to be tested; by
+        // quartile the top one holds every failure (hand count: q4 = the 25 values above
+        // p75 = 7,425 ms, 10 of them failed, against 0 of the 75 others).
+        let v: Vec<Execution> = (0..100)
+            .map(|i| {
+                let mut e = exec(
+                    &format!("e{i}"),
+                    "t",
+                    if i >= 90 { Failed } else { Completed },
+                );
+                e.start_ms = 0;
+                e.attributes = vec![
+                    ("queueMs".into(), AttributeValue::Number(100.0 * i as f64)),
+                    ("canary".into(), AttributeValue::Bool(i % 2 == 0)),
+                ];
+                e
+            })
+            .collect();
+        let opts = FailureOptions::default();
+        let tests = factor_tests(&v, &opts);
+        let queue: Vec<(&str, u64, u64)> = tests
+            .iter()
+            .filter(|t| t.factor == "queueMs")
+            .map(|t| (t.value.as_str(), t.support, t.events))
+            .collect();
+        assert!(queue.contains(&("q4", 25, 10)), "{queue:?}");
+        let q4 = tests
+            .iter()
+            .find(|t| t.factor == "queueMs" && t.value == "q4")
+            .unwrap();
+        assert!(q4.significant, "{q4:?}");
+        // With the minimum support of 20 (DEFAULT_MIN_SUPPORT), the top decile's 10 attempts
+        // are not tested on their own.
+        assert!(
+            queue
+                .iter()
+                .all(|(value, _, _)| value.starts_with('q') || *value == TOP_DECILE),
+            "never an exact value: {queue:?}"
+        );
+        // Booleans stay categories.
+        assert!(
+            tests
+                .iter()
+                .any(|t| t.factor == "canary" && t.value == "true")
+        );
+    }
+
+    #[test]
     fn skipped_records_are_not_attempts_and_attributes_are_factors() {
         let mut v = two_hosts();
         for e in &mut v {
-            e.attributes = vec![("region".into(), "eu".into()), ("host".into(), "x".into())];
+            e.attributes = vec![
+                ("region".into(), AttributeValue::Text("eu".into())),
+                ("host".into(), AttributeValue::Text("x".into())),
+            ];
         }
         v.push(exec("skip", "t", Skipped));
         let pop = Population::new(&v);
