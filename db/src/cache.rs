@@ -19,6 +19,7 @@ pub struct CachedPerformance {
 }
 
 /// The stored result of a named window, if it is no older than `max_age`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn cached_performance(
     pool: &PgPool,
     task_id: Uuid,
@@ -45,6 +46,7 @@ pub async fn cached_performance(
 }
 
 /// How long ago the stored result of a named window was computed, if there is one.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn performance_age(
     pool: &PgPool,
     task_id: Uuid,
@@ -62,6 +64,7 @@ pub async fn performance_age(
 }
 
 /// Stores a computed result in the spec's columns (the whole answer also in `metadata`).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn store_performance(
     pool: &PgPool,
     task_id: Uuid,
@@ -102,6 +105,7 @@ pub async fn store_performance(
 
 /// Upserts detected patterns by signature (`{task}:{kind}`): frequency, characteristics and
 /// `last_seen` move; `first_detected` stays.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn store_patterns(
     pool: &PgPool,
     task_id: Uuid,
@@ -137,6 +141,7 @@ pub async fn store_patterns(
 
 /// `REFRESH MATERIALIZED VIEW CONCURRENTLY task_performance_summary`: readers are never
 /// blocked (the unique index on the view allows it).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn refresh_summary(pool: &PgPool) -> Result<(), DbError> {
     sqlx::query("REFRESH MATERIALIZED VIEW CONCURRENTLY task_performance_summary")
         .execute(pool)

@@ -24,6 +24,7 @@ pub struct TaskRef {
 }
 
 /// The task with this caller key, if any.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_task(pool: &PgPool, task_key: &str) -> Result<Option<TaskRef>, DbError> {
     Ok(sqlx::query_as::<_, TaskRef>(
         "SELECT t.id, t.task_key, t.task_name, t.task_type, t.workflow_id, w.workflow_key
@@ -35,6 +36,7 @@ pub async fn find_task(pool: &PgPool, task_key: &str) -> Result<Option<TaskRef>,
 }
 
 /// Tasks with executions in `window` (by their daily rollups), by workflow and key.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn active_tasks(pool: &PgPool, window: &TimeWindow) -> Result<Vec<TaskRef>, DbError> {
     Ok(sqlx::query_as::<_, TaskRef>(
         "SELECT t.id, t.task_key, t.task_name, t.task_type, t.workflow_id, w.workflow_key
@@ -153,6 +155,7 @@ pub const MAX_TASK_RECORDS: i64 = 20_000;
 
 /// The latest [`MAX_TASK_RECORDS`] executions of `task` whose start lies in `window`, oldest
 /// first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn task_executions(
     pool: &PgPool,
     task: &TaskRef,
@@ -162,6 +165,7 @@ pub async fn task_executions(
 }
 
 /// The latest `limit` executions of `task` whose start lies in `window`, oldest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn latest_task_executions(
     pool: &PgPool,
     task: &TaskRef,
@@ -191,6 +195,7 @@ pub const MAX_CONTEXT_RUNS: i64 = 500;
 
 /// Every execution of every task of `task`'s workflow in its latest [`MAX_CONTEXT_RUNS`] runs
 /// of `window`, oldest first, as context records (see [`workflow_executions_by_id`]).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn workflow_executions(
     pool: &PgPool,
     task: &TaskRef,
@@ -219,6 +224,7 @@ struct ContextRow {
 /// read (ids, status, attempt, times, duration, error type) and leave the rest empty: reading
 /// and decoding resources, attributes and error texts of ~10,000 rows was most of a
 /// performance request's cost.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn workflow_executions_by_id(
     pool: &PgPool,
     workflow_id: Uuid,
@@ -282,6 +288,7 @@ struct AttemptRow {
 /// runs where those happened (`sql/failure_states.sql`: bounded by the task's failures), and
 /// retry and recovery counts computed in SQL over every execution of the task in the window
 /// (`sql/failure_counts.sql`).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn failure_evidence(
     pool: &PgPool,
     task: &TaskRef,
@@ -334,6 +341,7 @@ pub async fn failure_evidence(
 
 /// Runs of a workflow whose start lies in `window` (runs without a start count, as the
 /// context's run selection takes them).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn workflow_runs_in(
     pool: &PgPool,
     workflow_id: Uuid,
@@ -366,6 +374,7 @@ pub struct EdgeRow {
 }
 
 /// The DAG edges of a workflow.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn workflow_edges(pool: &PgPool, workflow_id: Uuid) -> Result<Vec<EdgeRow>, DbError> {
     Ok(sqlx::query_as::<_, EdgeRow>(
         "SELECT u.task_key AS upstream_key, u.task_name AS upstream_name,
@@ -383,6 +392,7 @@ pub async fn workflow_edges(pool: &PgPool, workflow_id: Uuid) -> Result<Vec<Edge
 }
 
 /// Names of a workflow's tasks by key.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn workflow_task_names(
     pool: &PgPool,
     workflow_id: Uuid,

@@ -142,6 +142,7 @@ impl ExecutionOrder {
 /// One page of a task's executions in `order`, strictly after `after` when given. The time
 /// orders walk the `(task_id, start_time)` index; the duration orders sort the task's rows in
 /// the filter (a top-N sort bounded by `limit`).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn executions_page(
     pool: &PgPool,
     task_id: Uuid,

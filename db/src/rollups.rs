@@ -234,6 +234,7 @@ async fn parts(
 }
 
 /// Window summaries of these tasks (a task without executions in the window is absent).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn summaries(
     pool: &PgPool,
     task_ids: &[Uuid],
@@ -261,6 +262,7 @@ pub async fn summaries(
 
 /// One task's window hour by hour: `(hour start ms, rollup)` for its whole hours, and the raw
 /// executions (rollup columns only) of its partial edge hours.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn task_hours(
     pool: &PgPool,
     task_id: Uuid,
@@ -275,6 +277,7 @@ pub async fn task_hours(
 }
 
 /// One task's window summary and its trend points (see [`trend_points`]).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn task_summary(
     pool: &PgPool,
     task_id: Uuid,
@@ -290,6 +293,7 @@ pub async fn task_summary(
 
 /// The trend's points of one task's window: `(hour midpoint s, median of the hour's completed
 /// runs)` for whole hours, single completed runs in the partial edge hours.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn trend_points(
     pool: &PgPool,
     task_id: Uuid,
@@ -327,6 +331,7 @@ pub async fn trend_points(
 /// `(execution id, start, duration ms)` of the task's completed runs in the window at or above `slow` ms
 /// (slowest first, at most `limit`) and at or below `fast` ms (positive; fastest first, at
 /// most `limit`): two range scans of the completed-durations index.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn duration_extremes(
     pool: &PgPool,
     task_id: Uuid,
@@ -371,6 +376,7 @@ pub struct TaskTotals {
     pub p95_upper: Option<f64>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn task_totals(pool: &PgPool, window: &TimeWindow) -> Result<Vec<TaskTotals>, DbError> {
     let mut q = sqlx::query_as(include_str!("sql/rollup_totals.sql"));
     for t in Cover::of(window).params() {

@@ -11,6 +11,7 @@ use crate::DbError;
 /// `(task key, duration ms)` of the latest `per_task` completed executions of every task of a
 /// workflow in `window` (index `(task_id, start_time DESC)`, so each task reads at most
 /// `per_task` rows).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn recent_completed_durations(
     pool: &PgPool,
     workflow_id: Uuid,

@@ -50,6 +50,7 @@ pub struct TaskFilter<'a> {
 
 /// One keyset page of tasks with their execution counts, after the row `after` = (key,
 /// executions) of the previous page: stable under concurrent inserts.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_tasks(
     pool: &PgPool,
     filter: TaskFilter<'_>,
@@ -90,6 +91,7 @@ pub(crate) fn escape_like(s: &str) -> String {
 }
 
 /// Number of stored execution attempts.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn execution_count(pool: &PgPool) -> Result<i64, DbError> {
     Ok(
         sqlx::query_scalar("SELECT count(*) FROM task_execution_history")

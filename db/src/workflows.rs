@@ -24,6 +24,7 @@ const WORKFLOWS: &str = "SELECT w.id, w.workflow_key, w.workflow_name,
  FROM workflows w";
 
 /// Every workflow with its task and run counts, by key.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(pool: &PgPool) -> Result<Vec<WorkflowRow>, DbError> {
     Ok(
         sqlx::query_as::<_, WorkflowRow>(sqlx::AssertSqlSafe(format!(
@@ -34,6 +35,7 @@ pub async fn list(pool: &PgPool) -> Result<Vec<WorkflowRow>, DbError> {
     )
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find(pool: &PgPool, key: &str) -> Result<Option<WorkflowRow>, DbError> {
     Ok(
         sqlx::query_as::<_, WorkflowRow>(sqlx::AssertSqlSafe(format!(
@@ -49,6 +51,7 @@ pub async fn find(pool: &PgPool, key: &str) -> Result<Option<WorkflowRow>, DbErr
 /// execution in it; `p95_upper` holds the exact p95). Rankings read
 /// [`crate::rollups::task_totals`]; this is the baseline the benchmarks compare them with
 /// (`TASKLENS_READ_RAW`).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn task_aggregates(
     pool: &PgPool,
     window: &TimeWindow,

@@ -69,6 +69,19 @@ async fn metrics_count_requests_per_route_ingest_rows_and_pool_use(pool: PgPool)
         .unwrap();
     assert_eq!(resp.status(), 200);
 
+    // A named window goes through the stored-results cache: first a miss, then a fresh hit.
+    for _ in 0..2 {
+        let resp = app
+            .http
+            .get(format!(
+                "{}/api/v1/task-analytics/tasks/m.t/performance?time_range=7d",
+                app.base
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+    }
     let resp = app
         .http
         .get(format!("{}/metrics", app.base))
@@ -104,4 +117,12 @@ async fn metrics_count_requests_per_route_ingest_rows_and_pool_use(pool: PgPool)
     assert!(value(&text, r#"tasklens_db_pool_connections{state="idle"}"#).is_some());
     assert!(value(&text, "tasklens_db_pool_max_connections").is_some_and(|n| n >= 1.0));
     assert!(value(&text, r#"tasklens_requests_in_flight{class="reads"}"#).is_some());
+    for outcome in ["miss", "fresh"] {
+        let line =
+            format!(r#"tasklens_cache_requests_total{{cache="performance",outcome="{outcome}"}}"#);
+        assert!(
+            value(&text, &line).is_some_and(|n| n >= 1.0),
+            "{line}\n{text}"
+        );
+    }
 }

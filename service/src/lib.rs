@@ -23,6 +23,13 @@ pub use tasks::*;
 pub use window::{WindowParams, resolve_window};
 pub use workflows::*;
 
+/// Counts a cache lookup by outcome (`fresh`, `stale` served while recomputed, `miss`) for
+/// `/metrics`.
+pub(crate) fn cache_result(cache: &'static str, outcome: &'static str) {
+    metrics::counter!("tasklens_cache_requests_total", "cache" => cache, "outcome" => outcome)
+        .increment(1);
+}
+
 /// Ingest events kept for slow subscribers.
 pub const INGESTED_BACKLOG: usize = 1_024;
 

@@ -195,18 +195,22 @@ pub async fn task_performance_cached(
     let task = find(s, key).await?;
     let cached =
         db::cache::cached_performance(&s.pool, task.id, label, s.served_for(label)).await?;
-    if let Some(c) = cached
-        && (s.is_fresh(label, c.age)
+    if let Some(c) = cached {
+        let fresh = s.is_fresh(label, c.age);
+        if fresh
             || s.refresher.enqueue(crate::refresh::Job::Performance {
                 task: task.clone(),
                 label: label.to_owned(),
-            }))
-    {
-        return Ok(Windowed {
-            window: c.window,
-            data: c.data,
-        });
+            })
+        {
+            crate::cache_result("performance", if fresh { "fresh" } else { "stale" });
+            return Ok(Windowed {
+                window: c.window,
+                data: c.data,
+            });
+        }
     }
+    crate::cache_result("performance", "miss");
     let data = compute_performance(s, &task, &window, None).await?;
     db::cache::store_performance(&s.pool, task.id, label, &window, &data).await?;
     Ok(Windowed { window, data })

@@ -201,7 +201,8 @@ pub async fn rankings_cached(
     let key = rankings_key(metric, limit, label);
     if let Some(c) = s.rankings_cache.get(&key).await {
         let age = c.at.elapsed();
-        if s.is_fresh(label, age)
+        let fresh = s.is_fresh(label, age);
+        if fresh
             || (age < s.served_for(label)
                 && s.refresher.enqueue(crate::refresh::Job::Rankings {
                     metric: metric.to_owned(),
@@ -209,10 +210,12 @@ pub async fn rankings_cached(
                     label: label.to_owned(),
                 }))
         {
+            crate::cache_result("rankings", if fresh { "fresh" } else { "stale" });
             return Ok(c.value.clone());
         }
         s.rankings_cache.invalidate(&key).await;
     }
+    crate::cache_result("rankings", "miss");
     let cached = s
         .rankings_cache
         .optionally_get_with(key, async {
