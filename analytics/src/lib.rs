@@ -3,7 +3,10 @@
 
 pub mod anomaly;
 pub mod cluster;
+pub mod cost;
+pub mod critical_path;
 pub mod dag;
+pub mod dependencies;
 pub mod execution;
 pub mod failures;
 pub mod patterns;

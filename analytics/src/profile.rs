@@ -6,10 +6,10 @@ use types::{
     ResourceProfile, ScalingCharacteristics,
 };
 
+use crate::cost::{CostModel, cost_analysis};
 use crate::execution::Execution;
 use crate::resources::{ProvisioningKind, cpu_usage, memory_pressure, provisioning};
 use crate::statistics::quantiles;
-use crate::task::{CostModel, cost_analysis};
 
 fn mean(v: &[f64]) -> f64 {
     if v.is_empty() {

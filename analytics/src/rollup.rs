@@ -10,10 +10,10 @@ use types::{
     TaskPerformanceMetrics, TrendDirection,
 };
 
+use crate::cost::CostModel;
 use crate::execution::Execution;
 use crate::sketch::Sketch;
 use crate::statistics::{TREND_ALPHA, direction_of};
-use crate::task::CostModel;
 use crate::trend::duration_trend_owned;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -36,7 +36,7 @@ pub struct Rollup {
     pub dur_max: Option<f64>,
     pub sketch: Sketch,
     /// Cost inputs: core-hours (allocated cores, else used cores, else 1) and GB-hours
-    /// (allocated memory, else the peak), as `task::execution_cost` prices them.
+    /// (allocated memory, else the peak), as `cost::execution_cost` prices them.
     pub core_hours: f64,
     pub gb_hours: f64,
     /// Durations of completed runs (the charts' p50/p95 per bucket, outlier cut-offs).
@@ -62,7 +62,7 @@ impl Rollup {
         };
         for e in execs {
             r.executions += 1;
-            let (core_hours, gb_hours) = crate::task::execution_cost(e, &unit);
+            let (core_hours, gb_hours) = crate::cost::execution_cost(e, &unit);
             r.core_hours += core_hours;
             r.gb_hours += gb_hours;
             if let (Some(d), Some(cores), Some(cpu)) =
@@ -180,7 +180,7 @@ impl Rollup {
         s
     }
 
-    /// The cost analysis from the summed cost inputs (equal to `task::cost_analysis` over the
+    /// The cost analysis from the summed cost inputs (equal to `cost::cost_analysis` over the
     /// same executions).
     pub fn cost(&self, model: &CostModel) -> TaskCostAnalysis {
         let (cpu, mem) = (
@@ -457,7 +457,7 @@ mod tests {
     fn cost_equals_the_per_execution_cost_model() {
         let all = runs();
         let model = CostModel::default();
-        let exact = crate::task::cost_analysis(&all, &model);
+        let exact = crate::cost::cost_analysis(&all, &model);
         let c = Rollup::of(&all).cost(&model);
         assert!((c.total_cost - exact.total_cost).abs() < 1e-9 * exact.total_cost.max(1.0));
         assert!((c.cost_per_execution - exact.cost_per_execution).abs() < 1e-12);

@@ -2,7 +2,7 @@
 //! buckets (p50/p95, failures, CPU efficiency, memory), duration outliers, level shifts and the
 //! workflow DAG in layers. Percentiles are type 7 ([`crate::statistics::quantiles`]), outliers
 //! are [`crate::anomaly::duration_outliers`], level shifts [`crate::anomaly::pelt_mean_shifts`],
-//! the critical path is [`crate::task::workflow_dag`]'s, so every chart agrees with the numbers
+//! the critical path is [`crate::dependencies::workflow_dag`]'s, so every chart agrees with the numbers
 //! on the cards.
 
 use std::collections::{BTreeMap, HashMap};
@@ -15,9 +15,9 @@ use types::{
 
 use crate::anomaly::{PeltOptions, pelt_mean_shifts, robust_sigma};
 use crate::dag::Dag;
+use crate::dependencies::Edge;
 use crate::execution::Execution;
 use crate::statistics::quantiles;
-use crate::task::Edge;
 
 /// Bars of the duration histogram.
 pub const HISTOGRAM_BINS: usize = 24;
@@ -230,7 +230,7 @@ pub fn medians(samples: &[(String, f64)]) -> HashMap<String, f64> {
         .collect()
 }
 
-/// The workflow DAG in layers, weighted by `medians` (ms; as [`crate::task::workflow_dag`],
+/// The workflow DAG in layers, weighted by `medians` (ms; as [`crate::dependencies::workflow_dag`],
 /// tasks without one weigh 0) with the critical path marked. A task's layer is its longest
 /// chain of upstreams (Kahn's order), so every edge points right.
 pub fn layered_graph(

@@ -1,76 +1,19 @@
 //! A task's whole performance picture (spec `TaskPerformanceMetrics`), composed from the other
-//! modules, plus the parts that belong to no single one: dependency timing over observed runs,
-//! concurrency, caching opportunities and cost.
+//! modules (statistics, resources, failures, [`crate::dependencies`], [`crate::cost`]), plus the
+//! parts that belong to no single one: concurrency and caching opportunities.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use types::{
-    Basis, CachingMetrics, ConcurrencyMetrics, DependencyInfo, DependencyMetrics, DependencyType,
-    ExecutionStatus, TaskCostAnalysis, TaskPerformanceMetrics, TaskType,
+    Basis, CachingMetrics, ConcurrencyMetrics, ExecutionStatus, TaskPerformanceMetrics, TaskType,
 };
 
-use crate::dag::{Dag, TaskRun, analyze_run};
+use crate::cost::{CostModel, cost_analysis};
+use crate::dependencies::{WorkflowContext, dependencies};
 use crate::execution::Execution;
 use crate::failures::{FailureEvidence, FailureOptions, failure_metrics_with};
 use crate::resources::resource_metrics;
-use crate::statistics::{execution_statistics, quantiles};
-
-/// Prices of the cost model: per allocated (else used) vCPU-hour and per GB-hour of allocated
-/// (else peak) memory. Defaults are on-demand cloud list prices of a general-purpose instance
-/// (about USD 0.048 per vCPU-hour and 0.0053 per GB-hour, 2026); configure your own.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CostModel {
-    pub cpu_hour: f64,
-    pub gb_hour: f64,
-    pub currency: String,
-}
-
-impl Default for CostModel {
-    fn default() -> Self {
-        Self {
-            cpu_hour: 0.048,
-            gb_hour: 0.0053,
-            currency: "USD".into(),
-        }
-    }
-}
-
-/// An edge of the workflow's DAG as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Edge {
-    pub upstream: String,
-    pub downstream: String,
-    pub dependency_type: DependencyType,
-    pub optional: bool,
-}
-
-/// What the task's workflow contributes: every execution of its tasks in the window (or its
-/// latest runs), the edges, and task names.
-#[derive(Debug, Clone, Default)]
-pub struct WorkflowContext {
-    pub executions: Vec<Execution>,
-    pub edges: Vec<Edge>,
-    pub task_names: HashMap<String, String>,
-}
-
-impl WorkflowContext {
-    /// The edges as `(upstream, downstream)` task id pairs.
-    pub fn edge_pairs(&self) -> Vec<(String, String)> {
-        self.edges
-            .iter()
-            .map(|e| (e.upstream.clone(), e.downstream.clone()))
-            .collect()
-    }
-
-    /// Distinct workflow runs among the executions.
-    pub fn runs(&self) -> usize {
-        self.executions
-            .iter()
-            .map(|e| e.workflow_execution_id.as_str())
-            .collect::<std::collections::HashSet<_>>()
-            .len()
-    }
-}
+use crate::statistics::execution_statistics;
 
 #[derive(Debug, Clone)]
 pub struct TaskInfo {
@@ -134,191 +77,6 @@ pub fn with_basis(mut m: TaskPerformanceMetrics, basis: Basis) -> TaskPerformanc
     m
 }
 
-/// Median duration (ms) of completed executions per task.
-pub fn median_durations(execs: &[Execution]) -> HashMap<String, f64> {
-    let mut by_task: HashMap<&str, Vec<f64>> = HashMap::new();
-    for e in execs
-        .iter()
-        .filter(|e| e.status == ExecutionStatus::Completed)
-    {
-        if let Some(d) = e.duration_ms {
-            by_task.entry(&e.task_id).or_default().push(d);
-        }
-    }
-    by_task
-        .into_iter()
-        .filter_map(|(t, mut d)| quantiles(&mut d, &[0.5]).map(|q| (t.to_owned(), q[0])))
-        .collect()
-}
-
-/// The workflow's DAG weighted by median task duration (robust to outliers; a critical path
-/// should describe the typical run). Tasks without a completed run weigh 0.
-pub fn workflow_dag(ctx: &WorkflowContext) -> Result<Dag, crate::dag::DagError> {
-    let medians = median_durations(&ctx.executions);
-    let mut nodes: BTreeMap<String, f64> = BTreeMap::new();
-    for e in &ctx.edges {
-        for t in [&e.upstream, &e.downstream] {
-            nodes.insert(t.clone(), medians.get(t).copied().unwrap_or(0.0));
-        }
-    }
-    for (t, m) in &medians {
-        nodes.entry(t.clone()).or_insert(*m);
-    }
-    Dag::new(
-        nodes,
-        ctx.edges
-            .iter()
-            .map(|e| (e.upstream.clone(), e.downstream.clone())),
-    )
-}
-
-/// Per run: the last attempt of each task (latest start), as observed.
-fn runs(ctx: &WorkflowContext) -> BTreeMap<&str, BTreeMap<&str, &Execution>> {
-    let mut runs: BTreeMap<&str, BTreeMap<&str, &Execution>> = BTreeMap::new();
-    for e in &ctx.executions {
-        let slot = runs
-            .entry(&e.workflow_execution_id)
-            .or_default()
-            .entry(&e.task_id)
-            .or_insert(e);
-        if e.start_ms > slot.start_ms {
-            *slot = e;
-        }
-    }
-    runs
-}
-
-/// Wait, blocking and critical path of one observed run, over its finished tasks (and the
-/// edges between them); `complete` is false when some task of the run has not finished.
-fn analyze_observed(
-    tasks: &BTreeMap<&str, &Execution>,
-    ctx: &WorkflowContext,
-) -> Option<(crate::dag::RunAnalysis, bool)> {
-    let finished: Vec<TaskRun> = tasks
-        .values()
-        .filter_map(|e| {
-            e.end_ms.map(|end| TaskRun {
-                id: e.task_id.clone(),
-                start: e.start_ms as f64,
-                end: end as f64,
-            })
-        })
-        .collect();
-    let complete = finished.len() == tasks.len();
-    let present: std::collections::HashSet<&str> = finished.iter().map(|t| t.id.as_str()).collect();
-    let edges = ctx
-        .edges
-        .iter()
-        .filter(|e| {
-            present.contains(e.upstream.as_str()) && present.contains(e.downstream.as_str())
-        })
-        .map(|e| (e.upstream.as_str(), e.downstream.as_str()));
-    analyze_run(&finished, edges).ok().map(|a| (a, complete))
-}
-
-fn mean(v: &[f64]) -> f64 {
-    if v.is_empty() {
-        0.0
-    } else {
-        v.iter().sum::<f64>() / v.len() as f64
-    }
-}
-
-/// Wait and blocking time over observed runs, per-edge waits and failure impact, and the
-/// task's place on the median-weighted critical path; `dependency_failures` is the task's
-/// skipped executions of the window (counted by the caller over the whole window).
-pub fn dependencies(
-    task: &str,
-    ctx: &WorkflowContext,
-    dependency_failures: u64,
-) -> DependencyMetrics {
-    let runs = runs(ctx);
-    let mut waits = Vec::new();
-    let mut blocking = Vec::new();
-    for tasks in runs.values() {
-        if !tasks.contains_key(task) {
-            continue;
-        }
-        if let Some((a, _)) = analyze_observed(tasks, ctx)
-            && let Some(t) = a.tasks.iter().find(|t| t.id == task)
-        {
-            waits.push(t.wait);
-            blocking.push(t.blocking);
-        }
-    }
-    let info = |other: &str, e: &Edge, upstream: bool| {
-        let mut gaps = Vec::new();
-        let mut impacted = 0usize;
-        let mut failed_runs = 0usize;
-        for tasks in runs.values() {
-            let (Some(me), Some(them)) = (tasks.get(task), tasks.get(other)) else {
-                continue;
-            };
-            let (first, second) = if upstream { (them, me) } else { (me, them) };
-            if let Some(end) = first.end_ms {
-                let gap = (second.start_ms - end) as f64;
-                if gap >= 0.0 {
-                    gaps.push(gap);
-                }
-            }
-            if first.is_failure() {
-                failed_runs += 1;
-                if matches!(
-                    second.status,
-                    ExecutionStatus::Skipped | ExecutionStatus::Failed | ExecutionStatus::Timeout
-                ) {
-                    impacted += 1;
-                }
-            }
-        }
-        DependencyInfo {
-            task_id: other.to_owned(),
-            task_name: ctx
-                .task_names
-                .get(other)
-                .cloned()
-                .unwrap_or_else(|| other.to_owned()),
-            dependency_type: e.dependency_type,
-            average_wait_time: mean(&gaps),
-            failure_impact: if failed_runs == 0 {
-                0.0
-            } else {
-                impacted as f64 / failed_runs as f64
-            },
-            optional: e.optional,
-        }
-    };
-    let upstream_dependencies = ctx
-        .edges
-        .iter()
-        .filter(|e| e.downstream == task)
-        .map(|e| info(&e.upstream, e, true))
-        .collect();
-    let downstream_dependents = ctx
-        .edges
-        .iter()
-        .filter(|e| e.upstream == task)
-        .map(|e| info(&e.downstream, e, false))
-        .collect();
-    let dag = workflow_dag(ctx).ok();
-    DependencyMetrics {
-        upstream_dependencies,
-        downstream_dependents,
-        wait_time: mean(&waits),
-        blocking_time: mean(&blocking),
-        dependency_failures,
-        critical_path_contribution: dag
-            .as_ref()
-            .and_then(|d| d.critical_path_contribution(task))
-            .unwrap_or(0.0),
-        parallelization_potential: dag
-            .as_ref()
-            .and_then(|d| d.parallelization_potential(task))
-            .unwrap_or(0.0),
-        basis: None,
-    }
-}
-
 /// Peak concurrent executions by a sweep over `[start, end)` intervals; average concurrency is
 /// busy time over the span from first start to last end (Little's law, L = λW).
 pub fn concurrency(execs: &[Execution], average_queue_time: f64) -> ConcurrencyMetrics {
@@ -375,106 +133,13 @@ pub fn caching(execs: &[Execution]) -> CachingMetrics {
     }
 }
 
-/// Cost of one execution: hours × (cores × CPU price + GB × memory price), with allocated
-/// cores (else used cores, cpuTime/duration) and allocated memory (else the peak).
-pub fn execution_cost(e: &Execution, model: &CostModel) -> (f64, f64) {
-    let Some(d) = e.duration_ms.filter(|d| *d > 0.0) else {
-        return (0.0, 0.0);
-    };
-    let hours = d / 3_600_000.0;
-    let cores = e
-        .cpu_allocated_cores
-        .or_else(|| e.cpu_time_ms.map(|c| c / d))
-        .unwrap_or(1.0);
-    let gb = e.memory_allocated_mb.or(e.memory_peak_mb).unwrap_or(0.0) / 1024.0;
-    (hours * cores * model.cpu_hour, hours * gb * model.gb_hour)
-}
-
-/// Prices of core-hours and GB-hours (for aggregates summed in SQL).
-pub fn price(model: &CostModel, core_hours: f64, gb_hours: f64) -> f64 {
-    core_hours * model.cpu_hour + gb_hours * model.gb_hour
-}
-
-pub fn cost_analysis(execs: &[Execution], model: &CostModel) -> TaskCostAnalysis {
-    let (cpu, mem) = execs
-        .iter()
-        .map(|e| execution_cost(e, model))
-        .fold((0.0, 0.0), |a, c| (a.0 + c.0, a.1 + c.1));
-    let total = cpu + mem;
-    TaskCostAnalysis {
-        cost_per_execution: if execs.is_empty() {
-            0.0
-        } else {
-            total / execs.len() as f64
-        },
-        total_cost: total,
-        cpu_cost: cpu,
-        memory_cost: mem,
-        currency: model.currency.clone(),
-    }
-}
-
-/// The workflow's critical path weighted by median durations, each task's schedule, the
-/// bottlenecks, and how often observed runs (by real start/end times) followed that path.
-pub fn critical_path_report(
-    workflow_id: &str,
-    ctx: &WorkflowContext,
-) -> Result<types::WorkflowCriticalPath, crate::dag::DagError> {
-    let dag = workflow_dag(ctx)?;
-    let cp = dag.critical_path();
-    let length = cp.length;
-    let tasks = dag
-        .schedule()
-        .iter()
-        .map(|n| types::CriticalPathTask {
-            task_id: n.id.clone(),
-            median_duration_ms: n.weight,
-            earliest_start_ms: n.earliest_start,
-            slack_ms: n.slack,
-            on_critical_path: n.on_critical_path,
-            critical_share: if n.on_critical_path && length > 0.0 {
-                n.weight / length
-            } else {
-                0.0
-            },
-        })
-        .collect();
-    let bottlenecks = dag
-        .bottlenecks()
-        .into_iter()
-        .map(|b| types::Bottleneck {
-            median_duration_ms: dag.node(&b.id).map_or(0.0, |n| n.weight),
-            task_id: b.id,
-            workflow_id: workflow_id.to_owned(),
-            severity: b.severity,
-            critical_share: b.critical_share,
-            fan_out: b.fan_out as u64,
-        })
-        .collect();
-    let (mut observed, mut following, mut makespans) = (0u64, 0u64, Vec::new());
-    for tasks in runs(ctx).values() {
-        // A run still in flight has no final critical path.
-        if let Some((a, true)) = analyze_observed(tasks, ctx).filter(|_| !tasks.is_empty()) {
-            observed += 1;
-            following += u64::from(a.critical_path == cp.nodes);
-            makespans.push(a.makespan);
-        }
-    }
-    Ok(types::WorkflowCriticalPath {
-        workflow_id: workflow_id.to_owned(),
-        path: cp.nodes.clone(),
-        length_ms: length,
-        tasks,
-        bottlenecks,
-        observed_runs: observed,
-        runs_following_path: following,
-        mean_makespan_ms: mean(&makespans),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cost::execution_cost;
+    use crate::dependencies::Edge;
+    use std::collections::HashMap;
+    use types::DependencyType;
 
     fn exec(task: &str, run: &str, status: ExecutionStatus, start: i64, end: i64) -> Execution {
         Execution {

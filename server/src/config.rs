@@ -231,8 +231,8 @@ impl Config {
             .collect()
     }
 
-    pub fn cost_model(&self) -> analytics::task::CostModel {
-        analytics::task::CostModel {
+    pub fn cost_model(&self) -> analytics::cost::CostModel {
+        analytics::cost::CostModel {
             cpu_hour: self.cost_cpu_hour,
             gb_hour: self.cost_gb_hour,
             currency: self.cost_currency.clone(),

@@ -117,7 +117,7 @@ pub async fn task_dashboard(
             Some(n) => (n.totals.statistics(n.trend), n.totals.cost(&cost)),
             None => (
                 analytics::statistics::execution_statistics(&own).stats,
-                analytics::task::cost_analysis(&own, &cost),
+                analytics::cost::cost_analysis(&own, &cost),
             ),
         };
         let series = match rollups {

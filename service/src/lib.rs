@@ -7,6 +7,7 @@ mod dashboard;
 mod error;
 mod ingest;
 mod lists;
+mod rankings;
 mod refresh;
 mod tasks;
 mod window;
@@ -18,6 +19,7 @@ pub use dashboard::*;
 pub use error::ServiceError;
 pub use ingest::{Ingested, ingest, ingest_all};
 pub use lists::*;
+pub use rankings::*;
 pub use refresh::Refresher;
 pub use tasks::*;
 pub use window::{WindowParams, resolve_window};
@@ -42,7 +44,7 @@ pub struct Services {
     pub rankings_cache:
         moka::future::Cache<String, std::sync::Arc<Stamped<tasks::Windowed<types::Rankings>>>>,
     pub pool: db::PgPool,
-    pub cost: analytics::task::CostModel,
+    pub cost: analytics::cost::CostModel,
     /// How long a computed result of a named window is served as it is, at least (see
     /// [`Services::fresh_for`]); zero turns the caches off.
     pub cache_ttl: std::time::Duration,
@@ -83,7 +85,7 @@ impl Services {
     /// [`Services::with_max_stale`] and [`Services::start_refresher`].
     pub fn new(
         pool: db::PgPool,
-        cost: analytics::task::CostModel,
+        cost: analytics::cost::CostModel,
         cache_ttl: std::time::Duration,
         read_raw: bool,
     ) -> Self {

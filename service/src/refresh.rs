@@ -147,7 +147,7 @@ impl Services {
         for label in labels {
             let window = window_of(label)?;
             let tasks = db::executions::active_tasks(&self.pool, &window).await?;
-            for (metric, _) in crate::workflows::RANKING_METRICS {
+            for (metric, _) in crate::rankings::RANKING_METRICS {
                 self.refresher.enqueue(Job::Rankings {
                     metric: metric.to_owned(),
                     limit: None,
@@ -220,14 +220,14 @@ async fn run(s: &Services, job: Job) -> Result<(), ServiceError> {
             limit,
             label,
         } => {
-            let key = crate::workflows::rankings_key(&metric, limit, &label);
+            let key = crate::rankings::rankings_key(&metric, limit, &label);
             if let Some(c) = s.rankings_cache.get(&key).await
                 && s.is_fresh(&label, c.at.elapsed())
             {
                 return Ok(());
             }
             let window = window_of(&label)?;
-            let r = crate::workflows::rankings(s, &metric, limit, window).await?;
+            let r = crate::rankings::rankings(s, &metric, limit, window).await?;
             s.rankings_cache
                 .insert(key, Arc::new(crate::Stamped::now(r)))
                 .await;

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use analytics::task::{Edge, TaskInfo, WorkflowContext};
+use analytics::dependencies::{Edge, WorkflowContext};
+use analytics::task::TaskInfo;
 use serde::Serialize;
 use types::{
     Basis, DependencyMetrics, FailureMetrics, TaskPattern, TaskPerformanceMetrics, TimeWindow,
@@ -322,7 +323,8 @@ pub async fn task_dependencies(
         of_workflow_runs,
     };
     let id = task.task_key.clone();
-    let mut data = compute(move || analytics::task::dependencies(&id, &ctx, t.skipped)).await?;
+    let mut data =
+        compute(move || analytics::dependencies::dependencies(&id, &ctx, t.skipped)).await?;
     data.basis = basis.samples_runs().then_some(basis);
     Ok(Windowed { window, data })
 }
@@ -376,4 +378,19 @@ pub async fn task_patterns(
         window,
         data: TaskPatterns { patterns, basis },
     })
+}
+
+/// The spec's task_resource_profiles shape: percentiles of CPU, memory and I/O, efficiency
+/// and cost of a task over a window.
+pub async fn resource_profile(
+    s: &Services,
+    key: &str,
+    window: TimeWindow,
+) -> Result<Windowed<types::ResourceProfile>, ServiceError> {
+    let task = find(s, key).await?;
+    let execs = db::executions::task_executions(&s.pool, &task, &window).await?;
+    let cost = s.cost.clone();
+    let data = compute(move || analytics::profile::resource_profile(&task.task_key, &execs, &cost))
+        .await?;
+    Ok(Windowed { window, data })
 }
