@@ -13,6 +13,10 @@ use leptos::prelude::*;
 use plotters::prelude::*;
 use types::TaskSummary;
 
+pub mod kit;
+
+use kit::{Axes, Rows, frame};
+
 pub const FONT: &str = "sans-serif";
 /// One palette for every chart (colour-blind safe, Okabe & Ito 2008).
 pub const PALETTE: [RGBColor; 6] = [
@@ -116,78 +120,49 @@ pub(crate) fn shorten(label: &str, max: usize) -> String {
 }
 
 /// Horizontal bars of execution counts for the (up to) ten busiest tasks with executions,
-/// busiest on top, each labelled above its bar with the task key and count (labels inside the
-/// plot stay readable on narrow screens, where an axis label column would not fit).
+/// busiest on top, each labelled above its bar with the task key and count.
 /// Returns `None` when no task has executions.
 pub fn execution_counts_svg(
     tasks: &[TaskSummary],
-    canvas: Canvas,
+    c: Canvas,
 ) -> Result<Option<String>, ChartError> {
-    ensure_font();
     let mut top: Vec<&TaskSummary> = tasks.iter().filter(|t| t.total_executions > 0).collect();
     top.sort_by_key(|t| std::cmp::Reverse(t.total_executions));
     top.truncate(10);
-    if top.is_empty() {
+    let Some(max) = top.first().map(|t| t.total_executions as f64) else {
         return Ok(None);
-    }
+    };
     let n = top.len();
-    let (width, height) = (canvas.width, 84 + 46 * n as u32);
-    // f64 × f64 like every chart: each coordinate type pair adds its own copy of plotters'
-    // mesh code to the wasm.
-    let max = top.iter().map(|t| t.total_executions).max().unwrap_or(1) as f64;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(chart_err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption("Executions per task (top 10)", (FONT, 24))
-            .margin(12)
-            .x_label_area_size(canvas.x_area(40))
-            .y_label_area_size(0)
-            .build_cartesian_2d(0f64..max * 1.1 + 1.0, 0f64..n as f64)
-            .map_err(chart_err)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .disable_y_axis()
+    let rows = top
+        .iter()
+        .map(|t| {
+            let key = shorten(&t.task_id, c.label_chars(60));
+            (
+                format!("{key} · {}", t.total_executions),
+                t.total_executions as f64,
+            )
+        })
+        .collect();
+    frame(c, 84 + 46 * n as u32, |root| {
+        Axes::new(c, 0.0..max * 1.1 + 1.0, 0.0..n as f64)
+            .caption("Executions per task (top 10)", 24)
+            .x_area(40)
+            .font(18)
             .x_desc("executions (count)")
-            .x_labels(canvas.x_labels())
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .light_line_style(WHITE)
-            .label_style((FONT, canvas.font(18)))
-            .draw()
-            .map_err(chart_err)?;
-        let label = TextStyle::from((FONT, canvas.font(18)).into_font())
-            .color(&BLACK)
-            .pos(plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Left,
-                plotters::style::text_anchor::VPos::Center,
-            ));
-        for (i, t) in top.iter().enumerate() {
-            // Row 0 is at the bottom of the plot: the busiest task takes the top row.
-            let y = (n - 1 - i) as f64;
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(0.0, y + 0.1), (t.total_executions as f64, y + 0.48)],
-                    PALETTE[0].filled(),
-                )))
-                .map_err(chart_err)?;
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    format!(
-                        "{} · {}",
-                        shorten(&t.task_id, canvas.label_chars(60)),
-                        t.total_executions
-                    ),
-                    (0.0, y + 0.74),
-                    label.clone(),
-                )))
-                .map_err(chart_err)?;
-        }
-        root.present().map_err(chart_err)?;
-    }
-    Ok(Some(svg))
+            .x_whole(None)
+            .hide_y()
+            .draw(root)?
+            .ranked_bars(rows, PALETTE[0], COUNT_ROWS)
+    })
 }
+
+/// A task's bar low in its row, its label above it.
+const COUNT_ROWS: Rows = Rows {
+    bar: (0.1, 0.48),
+    label_at: 0.74,
+    font: 18,
+    centred: true,
+};
 
 /// Shows a chart drawn by this module at both widths (CSS shows one). Safe to inject: plotters
 /// escapes every text node, and the hand-drawn DAG escapes its labels.
