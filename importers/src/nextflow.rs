@@ -500,6 +500,7 @@ pub(crate) fn import_str(text: &str, opts: &ImportOptions) -> Result<ValidBatch,
             retry_reason,
             input_hash: None,
             attributes,
+            correction: false,
         };
         records.push((record, row.loc));
     }

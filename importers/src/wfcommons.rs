@@ -405,6 +405,7 @@ pub(crate) fn import_value(doc: &Value, opts: &ImportOptions) -> Result<ValidBat
                 "startTimeDerived".to_owned(),
                 AttributeValue::Bool(true),
             )]),
+            correction: false,
         };
         records.push((record, run.loc.clone()));
     }

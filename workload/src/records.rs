@@ -149,6 +149,7 @@ impl<'a> RunContext<'a> {
             retry_reason: a.retry_after.map(|k| k.retry_reason(a.attempt - 1)),
             input_hash: (!skipped).then(|| format!("{:016x}", a.input_hash)),
             attributes,
+            correction: false,
         }
     }
 }

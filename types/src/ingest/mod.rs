@@ -197,6 +197,12 @@ pub struct ExecutionRecord {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     /// Up to 64 free-form factors (version, region, queue, ...) for failure correlation.
     pub attributes: BTreeMap<String, AttributeValue>,
+    /// `true` when this record deliberately corrects a stored execution's times. A replay of a
+    /// stored (taskId, executionId) whose start or end time moves by more than the stored
+    /// duration is otherwise refused (409): it is more likely another run under a reused key
+    /// than the same execution. Default `false`; never stored.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub correction: bool,
 }
 
 fn one() -> i32 {

@@ -44,6 +44,7 @@ pub(super) const EXECUTION_KEYS: &[&str] = &[
     "retryReason",
     "inputHash",
     "attributes",
+    "correction",
 ];
 /// The keys of `error`.
 pub(super) const ERROR_KEYS: &[&str] = &["type", "code", "message", "stackTrace"];
@@ -306,6 +307,14 @@ impl ExecutionRecord {
                 "must be an object of string → string/number/boolean",
             ),
         }
+        let correction = match f.get("correction") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                f.err("correction", "must be a boolean");
+                false
+            }
+        };
 
         let mut errors = f.errors;
         let (
@@ -357,6 +366,7 @@ impl ExecutionRecord {
             retry_reason,
             input_hash,
             attributes,
+            correction,
         };
         // Field-level errors first; cross-field rules only make sense on well-typed fields.
         if errors.is_empty() {

@@ -164,6 +164,21 @@ mod records {
     }
 
     #[test]
+    fn correction_is_an_optional_boolean_defaulting_to_false() {
+        let plain = validate(vec![valid()], vec![]).unwrap();
+        assert!(!plain.executions[0].correction);
+        let marked = validate(vec![with("correction", json!(true))], vec![]).unwrap();
+        assert!(marked.executions[0].correction);
+        assert_eq!(
+            errors_of(with("correction", json!("true"))),
+            vec![(1, "correction".to_owned())]
+        );
+        // Not written when false, so records without it keep their wire form.
+        let wire = serde_json::to_value(&plain.executions[0]).unwrap();
+        assert!(wire.get("correction").is_none());
+    }
+
+    #[test]
     fn records_round_trip_through_their_wire_form() {
         let b = validate(vec![valid()], vec![]).unwrap();
         let wire = serde_json::to_value(&b.executions[0]).unwrap();
@@ -225,6 +240,11 @@ mod fast_path {
             ("endTime", json!("2026-01-01T09:00:00Z")),
             ("attributes", json!({"k": "v".repeat(300)})),
             ("status", json!("done")),
+            ("correction", json!("yes")),
+            ("correction", json!(1)),
+            ("correction", json!(null)),
+            ("correction", json!(false)),
+            ("correction", json!(true)),
         ] {
             let mut v = base();
             v[field] = bad;
@@ -1112,6 +1132,7 @@ mod hostile {
         r.host = Some("h".into());
         r.retry_reason = Some("r".into());
         r.input_hash = Some("i".into());
+        r.correction = true;
         r.attributes
             .insert("k".into(), crate::ingest::AttributeValue::Bool(true));
         r.error = Some(crate::ingest::ErrorDetails {
