@@ -19,6 +19,7 @@
 //! imported batch is one the server would have accepted.
 
 pub mod ingest;
+pub mod keys;
 pub mod nextflow;
 mod timestamp;
 pub mod wfcommons;
@@ -54,13 +55,17 @@ impl Format {
 
 /// Keys an import needs that the file itself may not carry. Ingest JSON/NDJSON records carry
 /// their own keys, so these options apply to WfCommons and Nextflow files only.
+///
+/// Without overrides the keys come from the file's content, never from its name (see
+/// [`keys`]): the workflow from the pipeline or the DAG, the run from what the run recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ImportOptions {
-    /// Overrides the workflow id (default: the WfCommons `name`, else `source_name`).
+    /// Overrides the workflow id (default: from the content; see [`nextflow`], [`wfcommons`]).
     pub workflow_id: Option<String>,
-    /// Overrides the workflow execution id (default: `source_name`).
+    /// Overrides the workflow execution id (default: from the content).
     pub workflow_execution_id: Option<String>,
-    /// The file's stem (e.g. `chipseq-trace-2021-02-17`): the default workflow (execution) id.
+    /// The file's name, for messages only: Nextflow writes `execution_trace.txt` on every run,
+    /// so a name is no key.
     pub source_name: String,
 }
 
@@ -71,12 +76,6 @@ impl ImportOptions {
             source_name: source_name.into(),
             ..Self::default()
         }
-    }
-
-    fn execution_id_or_source(&self) -> String {
-        self.workflow_execution_id
-            .clone()
-            .unwrap_or_else(|| self.source_name.clone())
     }
 }
 

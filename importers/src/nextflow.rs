@@ -13,14 +13,26 @@
 //! and epoch milliseconds, which the parsers below accept as plain numbers.
 //!
 //! Mapping (one execution record per row, in file order; no dependencies: a trace has none):
-//! - `workflowId` = [`ImportOptions::workflow_id`], else [`ImportOptions::source_name`];
-//!   `workflowExecutionId` = [`ImportOptions::workflow_execution_id`], else `source_name`.
+//! - `workflowId` = [`ImportOptions::workflow_id`], else the pipeline: the first segment of the
+//!   scope every process name shares, lowercased (`NFCORE_CHIPSEQ:CHIPSEQ:FASTQC` and
+//!   `NFCORE_CHIPSEQ:CHIPSEQ:MULTIQC` → `nfcore_chipseq`, with `workflowName`
+//!   `NFCORE_CHIPSEQ`); when the processes share no scope (DSL1 pipelines, Nextflow 0.x),
+//!   `nextflow-{fingerprint}` of the sorted distinct process names. Never the file name:
+//!   Nextflow names every run's trace alike (see [`crate::keys`]).
+//! - `workflowExecutionId` = [`ImportOptions::workflow_execution_id`], else a key from the run's
+//!   content, [`run_key`]: `{first submit, to the second}-{fingerprint}` (e.g.
+//!   `20210304T210607Z-…`), the fingerprint taken over the first submit time and every row's
+//!   `task_id`, `hash`, `native_id` and `name`, sorted. A trace file has no run name or session
+//!   id (they are not trace fields), so this is the run's identity: the same file gives the
+//!   same key, another run another key.
 //! - `taskName` = the process name: the `process` column, else `name` without its
 //!   ` (tag)` suffix (`CHIPSEQ:INPUT_CHECK:SAMPLESHEET_CHECK (design.csv)` →
 //!   `CHIPSEQ:INPUT_CHECK:SAMPLESHEET_CHECK`); `taskId` = `{workflowId}.{taskName}`;
 //!   `executionId` = `{workflowExecutionId}/{task_id}` (Nextflow's `task_id` is unique within a
-//!   run; a repeated one is an error). Attributes: `hash`, `tag` (the `tag` column or the
-//!   ` (tag)` suffix), and `queuedMs` (submit → start) when known.
+//!   run; a repeated one is an error), else `{workflowExecutionId}/{hash}#{attempt}`, else
+//!   `{workflowExecutionId}/line-{n}`: unique per run, and distinct across runs because the
+//!   run key is part of it. Attributes: `hash`, `tag` (the `tag` column or the ` (tag)`
+//!   suffix), and `queuedMs` (submit → start) when known.
 //! - `status`: COMPLETED → completed, FAILED → failed, ABORTED → cancelled, CACHED → skipped
 //!   (the task did not run in this run: its result came from an earlier run's cache),
 //!   NEW/SUBMITTED/RUNNING → running (no end time).
@@ -42,12 +54,13 @@
 //!   syscr + syscw; `cpuAllocatedCores` = cpus; `memoryAllocatedMb` = memory; `host` = a
 //!   `hostname` column if any.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use types::ingest::{AttributeValue, ErrorDetails, ExecutionRecord, ValidBatch};
 use types::{ExecutionStatus, MAX_KEY_LEN, TaskType};
 
+use crate::keys::{canonical_time, fingerprint};
 use crate::{
     ImportError, ImportOptions, Location, as_text, parse_timestamp, truncate_chars,
     validate_records,
@@ -311,14 +324,12 @@ pub(crate) fn import_str(text: &str, opts: &ImportOptions) -> Result<ValidBatch,
         ));
     }
 
-    let workflow_id = opts
-        .workflow_id
-        .clone()
-        .unwrap_or_else(|| opts.source_name.clone());
-    let workflow_execution_id = opts.execution_id_or_source();
     let mut task_ids: HashMap<&str, usize> = HashMap::new();
     let mut previous: HashMap<&str, Previous> = HashMap::new();
-    let mut records = Vec::new();
+    // Records without their keys, which depend on every row (see the module docs).
+    let mut records: Vec<(ExecutionRecord, Location, &str, String)> = Vec::new();
+    let mut identity: Vec<String> = Vec::new();
+    let mut first_submit: Option<DateTime<Utc>> = None;
 
     for (line, text) in lines {
         let fields: Vec<&str> = text.split('\t').collect();
@@ -382,6 +393,13 @@ pub(crate) fn import_str(text: &str, opts: &ImportOptions) -> Result<ValidBatch,
             (None, None) => return Err(row.err("submit", "is required (no start column either)")),
         };
         let queued_ms = submit.map(|s| (start - s).num_milliseconds());
+        let submitted = submit.or(start_column).unwrap_or(start);
+        first_submit = Some(first_submit.map_or(submitted, |t| t.min(submitted)));
+        identity.push(
+            ["task_id", "hash", "native_id", "name"]
+                .map(|c| row.get(c).unwrap_or(""))
+                .join("\t"),
+        );
         let end = if status == ExecutionStatus::Running {
             None
         } else if let Some(complete) = complete {
@@ -464,15 +482,16 @@ pub(crate) fn import_str(text: &str, opts: &ImportOptions) -> Result<ValidBatch,
             attributes.insert("queuedMs".to_owned(), AttributeValue::Number(q as f64));
         }
 
-        let execution_key = match task_id {
-            Some(id) => id.to_owned(),
-            None => format!("line-{line}"),
+        let execution_key = match (task_id, row.get("hash")) {
+            (Some(id), _) => id.to_owned(),
+            (None, Some(hash)) => format!("{hash}#{attempt_number}"),
+            (None, None) => format!("line-{line}"),
         };
         let record = ExecutionRecord {
-            execution_id: format!("{workflow_execution_id}/{execution_key}"),
-            workflow_id: workflow_id.clone(),
-            workflow_execution_id: workflow_execution_id.clone(),
-            task_id: format!("{workflow_id}.{process}"),
+            execution_id: String::new(),
+            workflow_id: String::new(),
+            workflow_execution_id: String::new(),
+            task_id: String::new(),
             workflow_name: None,
             task_name: process.to_owned(),
             task_type: TaskType::Compute,
@@ -502,7 +521,88 @@ pub(crate) fn import_str(text: &str, opts: &ImportOptions) -> Result<ValidBatch,
             attributes,
             correction: false,
         };
-        records.push((record, row.loc));
+        records.push((record, row.loc, process, execution_key));
     }
+
+    let (workflow_id, workflow_name) = match &opts.workflow_id {
+        Some(id) => (id.clone(), None),
+        None => {
+            let (key, name) = pipeline_key(records.iter().map(|r| r.2));
+            (key, Some(name))
+        }
+    };
+    let run = match (&opts.workflow_execution_id, first_submit) {
+        (Some(id), _) => id.clone(),
+        (None, Some(first)) => run_key(first, identity),
+        (None, None) => String::new(), // no rows: no record carries it
+    };
+    let records = records
+        .into_iter()
+        .map(|(mut record, loc, process, execution_key)| {
+            record.execution_id = format!("{run}/{execution_key}");
+            record.workflow_id.clone_from(&workflow_id);
+            record.workflow_execution_id.clone_from(&run);
+            record.task_id = format!("{workflow_id}.{process}");
+            record.workflow_name.clone_from(&workflow_name);
+            (record, loc)
+        })
+        .collect();
     validate_records(records, Vec::new())
+}
+
+/// The workflow key and name of a pipeline from its process names (see the module docs):
+/// `(nfcore_chipseq, NFCORE_CHIPSEQ)` when every process runs in a scope starting
+/// `NFCORE_CHIPSEQ:`, else `(nextflow-{fingerprint}, "Nextflow pipeline of N processes: ...")`.
+pub fn pipeline_key<'a>(processes: impl IntoIterator<Item = &'a str>) -> (String, String) {
+    let processes: BTreeSet<&str> = processes.into_iter().collect();
+    // The scopes (all segments but the last) and the length of the prefix they share.
+    let scopes: Vec<Vec<&str>> = processes
+        .iter()
+        .map(|p| {
+            let mut segments: Vec<&str> = p.split(':').map(str::trim).collect();
+            segments.pop();
+            segments
+        })
+        .collect();
+    let shared = scopes.first().map_or(0, |first| {
+        scopes.iter().fold(first.len(), |n, s| {
+            n.min(first.iter().zip(s).take_while(|(a, b)| a == b).count())
+        })
+    });
+    if shared > 0
+        && let Some(top) = scopes[0].first().filter(|t| !t.is_empty())
+    {
+        let key = truncate_chars(&top.to_lowercase(), MAX_KEY_LEN / 2);
+        return (key, truncate_chars(top, MAX_KEY_LEN));
+    }
+    let sorted: Vec<&str> = processes.iter().copied().collect();
+    let key = format!(
+        "nextflow-{}",
+        fingerprint(&format!(
+            "tasklens-nextflow-processes-v1\n{}",
+            sorted.join("\n")
+        ))
+    );
+    let name = format!(
+        "Nextflow pipeline of {} processes: {}",
+        sorted.len(),
+        sorted.join(", ")
+    );
+    (key, truncate_chars(&name, MAX_KEY_LEN))
+}
+
+/// The run key of a trace whose earliest submit time is `first` and whose rows have the
+/// identity lines `rows` (`task_id`, `hash`, `native_id`, `name`, tab-separated, `-` as empty):
+/// `{first, %Y%m%dT%H%M%SZ}-{fingerprint}` of `tasklens-nextflow-run-v1`, the first time
+/// (`2021-03-04T21:06:07.625Z`) and the sorted lines, one per line.
+pub fn run_key(first: DateTime<Utc>, mut rows: Vec<String>) -> String {
+    rows.sort_unstable();
+    crate::keys::run_key(
+        first,
+        &format!(
+            "tasklens-nextflow-run-v1\n{}\n{}",
+            canonical_time(first),
+            rows.join("\n")
+        ),
+    )
 }

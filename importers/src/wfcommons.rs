@@ -11,11 +11,22 @@
 //!   `writtenBytes`, `coreCount`, `machines` (names) or `machine`.
 //!
 //! Mapping (one execution record per `workflow.execution.tasks[]` entry, in file order):
-//! - `workflowId` = [`ImportOptions::workflow_id`], else the instance's top-level `name`, else
-//!   [`ImportOptions::source_name`]; `workflowName` = the top-level `name`;
-//!   `workflowExecutionId` = [`ImportOptions::workflow_execution_id`], else `source_name`.
+//! - `workflowId` = [`ImportOptions::workflow_id`], else `{name}-{fingerprint}`: the instance's
+//!   top-level `name` (`wfcommons` without one) and the fingerprint of its DAG,
+//!   [`dag_fingerprint`] (every task's id and name, every edge, sorted). WfInstances' names are
+//!   generic — `genome-dax-0` names 26 epigenomics instances of different sizes — so the name
+//!   alone would merge different DAGs into one workflow whose critical path runs through
+//!   several of them; runs of one DAG share the workflow. `workflowName` = the top-level
+//!   `name`.
+//! - `workflowExecutionId` = [`ImportOptions::workflow_execution_id`], else a key from the run:
+//!   `{executedAt, to the second}-{fingerprint}` of `executedAt` and the executed task ids
+//!   ([`run_key`]). Each instance is its own run; the same file again is the same run.
 //! - `taskId` = `{workflowId}.{id}` (a WfCommons id such as `blastall_ID000002` names one task
 //!   of the DAG), `taskName` = the spec `name`, `executionId` = `{workflowExecutionId}/{id}`.
+//! - The run's recorded `makespanInSeconds` (wall time of the whole run, which the derived
+//!   schedule below may undershoot) is kept on each record as the attribute
+//!   `runMakespanSeconds`, when it is a number ≥ 0 (the schema has no run-level record to put
+//!   it on).
 //! - `status` = completed, `attemptNumber` = 1: the format records completed runs only.
 //! - `cpuTimeMs` = runtime × avgCPU / 100 × 1000; `memoryPeakMb` = memoryInBytes / 1,048,576;
 //!   `readBytes`/`writeBytes` = readBytes/writtenBytes; `cpuAllocatedCores` = coreCount;
@@ -40,8 +51,10 @@ use serde_json::{Map, Value};
 use types::ingest::{AttributeValue, DependencyRecord, ExecutionRecord, ValidBatch};
 use types::{DependencyType, ExecutionStatus, TaskType};
 
+use crate::keys::{canonical_time, fingerprint};
 use crate::{
-    ImportError, ImportOptions, Location, as_text, parse_timestamp, syntax_error, validate_records,
+    ImportError, ImportOptions, Location, as_text, parse_timestamp, syntax_error, truncate_chars,
+    validate_records,
 };
 
 /// Longest task runtime accepted, in seconds (about 31,700 years): keeps the schedule in range.
@@ -353,12 +366,23 @@ pub(crate) fn import_value(doc: &Value, opts: &ImportOptions) -> Result<ValidBat
             .map(|s| s.round() as i64)
     };
 
-    let workflow_id = opts
-        .workflow_id
+    let workflow_id = opts.workflow_id.clone().unwrap_or_else(|| {
+        let dag = dag_fingerprint(
+            tasks.iter().map(|t| (t.id, t.name)),
+            edges.iter().map(|&(p, c)| (tasks[p].id, tasks[c].id)),
+        );
+        // Room for the fingerprint and the task ids appended to the key.
+        let name = truncate_chars(instance_name.unwrap_or("wfcommons"), 100);
+        format!("{name}-{dag}")
+    });
+    let workflow_execution_id = opts
+        .workflow_execution_id
         .clone()
-        .or_else(|| instance_name.map(str::to_owned))
-        .unwrap_or_else(|| opts.source_name.clone());
-    let workflow_execution_id = opts.execution_id_or_source();
+        .unwrap_or_else(|| run_key(executed_at, runs.iter().map(|r| r.id)));
+    let makespan = execution
+        .get("makespanInSeconds")
+        .and_then(Value::as_f64)
+        .filter(|m| m.is_finite() && (0.0..=1e15).contains(m));
     let task_key = |i: usize| format!("{workflow_id}.{}", tasks[i].id);
 
     let mut records = Vec::with_capacity(runs.len());
@@ -401,10 +425,15 @@ pub(crate) fn import_value(doc: &Value, opts: &ImportOptions) -> Result<ValidBat
             error: None,
             retry_reason: None,
             input_hash: None,
-            attributes: BTreeMap::from([(
-                "startTimeDerived".to_owned(),
-                AttributeValue::Bool(true),
-            )]),
+            attributes: BTreeMap::from_iter(
+                [
+                    Some(("startTimeDerived", AttributeValue::Bool(true))),
+                    makespan.map(|m| ("runMakespanSeconds", AttributeValue::Number(m))),
+                ]
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.to_owned(), v)),
+            ),
             correction: false,
         };
         records.push((record, run.loc.clone()));
@@ -425,6 +454,41 @@ pub(crate) fn import_value(doc: &Value, opts: &ImportOptions) -> Result<ValidBat
         })
         .collect();
     validate_records(records, dependencies)
+}
+
+/// The fingerprint of a DAG ([`crate::keys::fingerprint`]) over the canonical text
+/// `tasklens-wfcommons-dag-v1`, then one line `task\t{id}\t{name}` per task and one line
+/// `edge\t{parent id}\t{child id}` per distinct edge, all lines sorted (bytewise). Two
+/// instances have the same fingerprint exactly when they have the same tasks (by id and name)
+/// and the same edges, whatever their order in the file.
+pub fn dag_fingerprint<'a>(
+    tasks: impl IntoIterator<Item = (&'a str, &'a str)>,
+    edges: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> String {
+    let mut lines: Vec<String> = tasks
+        .into_iter()
+        .map(|(id, name)| format!("task\t{id}\t{name}"))
+        .chain(edges.into_iter().map(|(p, c)| format!("edge\t{p}\t{c}")))
+        .collect();
+    lines.sort_unstable();
+    lines.dedup();
+    fingerprint(&format!("tasklens-wfcommons-dag-v1\n{}", lines.join("\n")))
+}
+
+/// The run key of an instance executed at `executed_at` with the executed task ids `ids`:
+/// `{executedAt, %Y%m%dT%H%M%SZ}-{fingerprint}` of `tasklens-wfcommons-run-v1`, the time
+/// (`2020-12-25T20:10:08.000Z`) and the sorted ids, one per line.
+pub fn run_key<'a>(executed_at: DateTime<Utc>, ids: impl IntoIterator<Item = &'a str>) -> String {
+    let mut ids: Vec<&str> = ids.into_iter().collect();
+    ids.sort_unstable();
+    crate::keys::run_key(
+        executed_at,
+        &format!(
+            "tasklens-wfcommons-run-v1\n{}\n{}",
+            canonical_time(executed_at),
+            ids.join("\n")
+        ),
+    )
 }
 
 /// Kahn's algorithm over `n` nodes: a topological order, or one cycle (node indices in edge

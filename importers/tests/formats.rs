@@ -298,7 +298,7 @@ fn wfcommons_schedule_waits_for_the_slowest_parent_and_reads_zoneless_times_as_u
     let c = batch
         .executions
         .iter()
-        .find(|r| r.task_id == "toy.c")
+        .find(|r| r.task_id.ends_with(".c"))
         .unwrap();
     assert_eq!(
         c.start_time.to_rfc3339(),
@@ -306,7 +306,9 @@ fn wfcommons_schedule_waits_for_the_slowest_parent_and_reads_zoneless_times_as_u
     );
     assert_eq!(c.duration_ms, Some(1_000));
     assert_eq!(batch.dependencies.len(), 2);
-    assert_eq!(c.execution_id, "sample/c");
+    assert_eq!(c.execution_id, format!("{}/c", c.workflow_execution_id));
+    assert!(c.workflow_id.starts_with("toy-"), "{}", c.workflow_id);
+    assert_eq!(c.task_id, format!("{}.c", c.workflow_id));
 }
 
 // ---- Nextflow ------------------------------------------------------------------------------
@@ -436,8 +438,12 @@ fn nextflow_extra_columns_are_used_when_present() {
     assert_eq!(r.memory_allocated_mb, Some(8_192.0));
     assert_eq!(r.memory_peak_mb, Some(2_048.0));
     assert_eq!(r.io_operations, Some(150));
-    assert_eq!(r.task_id, "sample.ALIGN");
-    assert_eq!(r.execution_id, "sample/7");
+    // No scope shared by the process names: the pipeline's key is a fingerprint of them.
+    assert!(r.workflow_id.starts_with("nextflow-"), "{}", r.workflow_id);
+    assert_eq!(r.task_id, format!("{}.ALIGN", r.workflow_id));
+    // The run starts at the earliest submit (the file name plays no part).
+    assert!(r.workflow_execution_id.starts_with("20210101T000000Z-"));
+    assert_eq!(r.execution_id, format!("{}/7", r.workflow_execution_id));
 }
 
 #[test]

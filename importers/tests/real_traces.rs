@@ -51,6 +51,79 @@ const ORACLE: &[(&str, usize, usize, usize, usize)] = &[
     ("nextflow/openproblems-trace-2022-05-13.txt", 864, 12, 12, 0),
 ];
 
+// (file, workflow key, run key, recorded makespanInSeconds) derived from the content, never the
+// file name. Second table of `python3 importers/tests/oracle_counts.py` (its own FNV-1a and
+// canonical texts, from the rules in importers/src/keys.rs), verbatim:
+//
+// ```text
+// file	workflow key	run key	makespanInSeconds
+// wfcommons/blast-chameleon-small-001.json	makeflow-blast-small-ffec5ddd40be	20201225T201008Z-98d7262edc3e	1279.3
+// wfcommons/epigenomics-chameleon-hep-1seq-100k-001.json	genome-dax-0-8f035289365c	20200408T154143Z-548439e6e053	594.0
+// wfcommons/montage-chameleon-2mass-01d-001.json	montage-9b984ec222a0	20210323T055715Z-d8fbb2ff5a23	1362.0
+// wfcommons/rnaseq-dirt02-001.json	rnaseq-af85d1b502f9	20230321T211020Z-7ea40b5938ac	3131
+// nextflow/chipseq-trace-2021-02-17.txt	chipseq	20210217T170321Z-2581769b2f9f	-
+// nextflow/openproblems-trace-2021-03-04.txt	nextflow-c261ef0db101	20210304T210607Z-df73f194b1d4	-
+// nextflow/openproblems-trace-2022-05-13.txt	nextflow-c261ef0db101	20220513T030226Z-a6cdd856f074	-
+//
+// instance renamed genome-dax-0	workflow key
+// wfcommons/epigenomics-chameleon-hep-1seq-100k-001.json	genome-dax-0-8f035289365c
+// wfcommons/blast-chameleon-small-001.json	genome-dax-0-ffec5ddd40be
+// ```
+const KEYS: &[(&str, &str, &str, Option<f64>)] = &[
+    (
+        "wfcommons/blast-chameleon-small-001.json",
+        "makeflow-blast-small-ffec5ddd40be",
+        "20201225T201008Z-98d7262edc3e",
+        Some(1279.3),
+    ),
+    (
+        "wfcommons/epigenomics-chameleon-hep-1seq-100k-001.json",
+        "genome-dax-0-8f035289365c",
+        "20200408T154143Z-548439e6e053",
+        Some(594.0),
+    ),
+    (
+        "wfcommons/montage-chameleon-2mass-01d-001.json",
+        "montage-9b984ec222a0",
+        "20210323T055715Z-d8fbb2ff5a23",
+        Some(1362.0),
+    ),
+    (
+        "wfcommons/rnaseq-dirt02-001.json",
+        "rnaseq-af85d1b502f9",
+        "20230321T211020Z-7ea40b5938ac",
+        Some(3131.0),
+    ),
+    (
+        "nextflow/chipseq-trace-2021-02-17.txt",
+        "chipseq",
+        "20210217T170321Z-2581769b2f9f",
+        None,
+    ),
+    (
+        "nextflow/openproblems-trace-2021-03-04.txt",
+        "nextflow-c261ef0db101",
+        "20210304T210607Z-df73f194b1d4",
+        None,
+    ),
+    (
+        "nextflow/openproblems-trace-2022-05-13.txt",
+        "nextflow-c261ef0db101",
+        "20220513T030226Z-a6cdd856f074",
+        None,
+    ),
+];
+
+/// The run key the oracle derived for `rel`.
+fn run_of(rel: &str) -> &'static str {
+    KEYS.iter().find(|k| k.0 == rel).unwrap().2
+}
+
+/// An execution id of `rel`'s run: `{run key}/{suffix}`.
+fn exec_id(rel: &str, suffix: &str) -> String {
+    format!("{}/{suffix}", run_of(rel))
+}
+
 fn real_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/real")
 }
@@ -189,11 +262,15 @@ fn wfcommons_task_metrics_follow_the_documented_formulas() {
     // avgCPU 94.8133, memoryInBytes 3000000, readBytes 660000, writtenBytes 312000, coreCount 1,
     // machines ["worker-1.novalocal"]; executedAt "2020-12-25T20:10:08+00:00"; a root task.
     let batch = import_real("wfcommons/blast-chameleon-small-001.json");
-    let r = by_execution_id(&batch, "blast-chameleon-small-001/split_fasta_ID000001");
-    assert_eq!(r.workflow_id, "makeflow-blast-small");
+    const BLAST: &str = "wfcommons/blast-chameleon-small-001.json";
+    let r = by_execution_id(&batch, &exec_id(BLAST, "split_fasta_ID000001"));
+    assert_eq!(r.workflow_id, "makeflow-blast-small-ffec5ddd40be");
     assert_eq!(r.workflow_name.as_deref(), Some("makeflow-blast-small"));
-    assert_eq!(r.workflow_execution_id, "blast-chameleon-small-001");
-    assert_eq!(r.task_id, "makeflow-blast-small.split_fasta_ID000001");
+    assert_eq!(r.workflow_execution_id, run_of(BLAST));
+    assert_eq!(
+        r.task_id,
+        "makeflow-blast-small-ffec5ddd40be.split_fasta_ID000001"
+    );
     assert_eq!(r.task_name, "split_fasta_ID000001");
     assert_eq!(r.status, ExecutionStatus::Completed);
     assert_eq!(r.start_time, utc("2020-12-25T20:10:08Z"));
@@ -211,7 +288,7 @@ fn wfcommons_task_metrics_follow_the_documented_formulas() {
         Some(&AttributeValue::Bool(true))
     );
     // Its 41 blastall children start when it ends.
-    let child = by_execution_id(&batch, "blast-chameleon-small-001/blastall_ID000002");
+    let child = by_execution_id(&batch, &exec_id(BLAST, "blastall_ID000002"));
     assert_eq!(child.start_time, utc("2020-12-25T20:10:08.054Z"));
 }
 
@@ -258,13 +335,13 @@ fn nextflow_row_times_and_metrics_follow_the_documented_mapping() {
     // chipseq line 2: task_id 5, hash 19/beb69e, CHIPSEQ:OUTPUT_DOCUMENTATION, COMPLETED,
     // submit 2021-02-17 17:03:21.800, duration 1m 20s, realtime 241ms, %cpu 85.2%,
     // peak_rss 14.2 MB, rchar 3.2 MB, wchar 1.2 MB.
-    let batch = import_real("nextflow/chipseq-trace-2021-02-17.txt");
-    let r = by_execution_id(&batch, "chipseq-trace-2021-02-17/5");
-    assert_eq!(r.workflow_id, "chipseq-trace-2021-02-17");
-    assert_eq!(
-        r.task_id,
-        "chipseq-trace-2021-02-17.CHIPSEQ:OUTPUT_DOCUMENTATION"
-    );
+    const CHIPSEQ: &str = "nextflow/chipseq-trace-2021-02-17.txt";
+    let batch = import_real(CHIPSEQ);
+    let r = by_execution_id(&batch, &exec_id(CHIPSEQ, "5"));
+    // Every process runs in the CHIPSEQ scope: that is the pipeline.
+    assert_eq!(r.workflow_id, "chipseq");
+    assert_eq!(r.workflow_name.as_deref(), Some("CHIPSEQ"));
+    assert_eq!(r.task_id, "chipseq.CHIPSEQ:OUTPUT_DOCUMENTATION");
     assert_eq!(r.task_name, "CHIPSEQ:OUTPUT_DOCUMENTATION");
     assert_eq!(r.status, ExecutionStatus::Completed);
     assert_eq!(r.attempt_number, 1);
@@ -285,11 +362,8 @@ fn nextflow_row_times_and_metrics_follow_the_documented_mapping() {
     assert!(r.error.is_none() && r.host.is_none());
 
     // line 3: "CHIPSEQ:INPUT_CHECK:SAMPLESHEET_CHECK (design.csv)".
-    let r = by_execution_id(&batch, "chipseq-trace-2021-02-17/2");
-    assert_eq!(
-        r.task_id,
-        "chipseq-trace-2021-02-17.CHIPSEQ:INPUT_CHECK:SAMPLESHEET_CHECK"
-    );
+    let r = by_execution_id(&batch, &exec_id(CHIPSEQ, "2"));
+    assert_eq!(r.task_id, "chipseq.CHIPSEQ:INPUT_CHECK:SAMPLESHEET_CHECK");
     assert_eq!(r.task_name, "CHIPSEQ:INPUT_CHECK:SAMPLESHEET_CHECK");
     assert_eq!(text(r, "tag").as_deref(), Some("design.csv"));
 }
@@ -297,8 +371,9 @@ fn nextflow_row_times_and_metrics_follow_the_documented_mapping() {
 #[test]
 fn nextflow_end_time_is_submit_plus_duration() {
     // chipseq line 3: submit 17:04:42.069, duration 757ms, realtime 47ms.
-    let batch = import_real("nextflow/chipseq-trace-2021-02-17.txt");
-    let r = by_execution_id(&batch, "chipseq-trace-2021-02-17/2");
+    let rel = "nextflow/chipseq-trace-2021-02-17.txt";
+    let batch = import_real(rel);
+    let r = by_execution_id(&batch, &exec_id(rel, "2"));
     assert_eq!(r.end_time, Some(utc("2021-02-17T17:04:42.826Z")));
     assert_eq!(r.start_time, utc("2021-02-17T17:04:42.779Z"));
 }
@@ -308,10 +383,11 @@ fn nextflow_failed_row_followed_by_same_name_is_attempt_two() {
     // openproblems 2021-03-04: "run_method (label_projection:mlp_scran-pancreas_batch:…)"
     // FAILED (137) as task 94 at line 87 and task 144 at line 180, COMPLETED as task 188 at
     // line 203.
-    let batch = import_real("nextflow/openproblems-trace-2021-03-04.txt");
-    let first = by_execution_id(&batch, "openproblems-trace-2021-03-04/94");
-    let second = by_execution_id(&batch, "openproblems-trace-2021-03-04/144");
-    let third = by_execution_id(&batch, "openproblems-trace-2021-03-04/188");
+    let rel = "nextflow/openproblems-trace-2021-03-04.txt";
+    let batch = import_real(rel);
+    let first = by_execution_id(&batch, &exec_id(rel, "94"));
+    let second = by_execution_id(&batch, &exec_id(rel, "144"));
+    let third = by_execution_id(&batch, &exec_id(rel, "188"));
     assert_eq!(
         (
             first.attempt_number,
@@ -375,8 +451,9 @@ fn nextflow_exit_137_is_a_sigkill_error_with_its_code() {
 fn nextflow_unretried_failures_stay_attempt_one_with_their_exit_status() {
     // chipseq line 119: task 120 "CHIPSEQ:PHANTOMPEAKQUALTOOLS (SPT5_INPUT_R1)" FAILED, exit 127;
     // line 185: task 184 "...JO_DIFFBIND (...)" FAILED, exit 1. Neither name comes back.
-    let batch = import_real("nextflow/chipseq-trace-2021-02-17.txt");
-    let r = by_execution_id(&batch, "chipseq-trace-2021-02-17/120");
+    let rel = "nextflow/chipseq-trace-2021-02-17.txt";
+    let batch = import_real(rel);
+    let r = by_execution_id(&batch, &exec_id(rel, "120"));
     assert_eq!(r.attempt_number, 1);
     let e = r.error.as_ref().unwrap();
     assert_eq!(e.error_type, "CommandNotFound");
@@ -390,7 +467,7 @@ fn nextflow_unretried_failures_stay_attempt_one_with_their_exit_status() {
         (r.cpu_time_ms, r.memory_peak_mb, r.read_bytes),
         (None, None, None)
     );
-    let e = by_execution_id(&batch, "chipseq-trace-2021-02-17/184")
+    let e = by_execution_id(&batch, &exec_id(rel, "184"))
         .error
         .clone()
         .unwrap();
@@ -417,4 +494,187 @@ fn import_options_override_the_workflow_and_execution_ids() {
     assert!(batch.executions.iter().all(|r| r.workflow_id == "blast"
         && r.task_id.starts_with("blast.CHIPSEQ:")
         && r.execution_id.starts_with("run-7/")));
+}
+
+// ---- Keys from the content (issue #13, points 1 and 2) -------------------------------------
+
+/// `rel` imported as Nextflow and nf-core name every run's trace: the file name is the same
+/// for every run.
+fn import_as(rel: &str, file_name: &str) -> ValidBatch {
+    import(&bytes(rel), &ImportOptions::from_source(file_name))
+        .unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+#[test]
+fn every_real_trace_gets_the_workflow_and_run_keys_the_python_oracle_derives_from_its_content() {
+    for &(rel, workflow, run, makespan) in KEYS {
+        for name in [stem(rel).as_str(), "execution_trace", "trace"] {
+            let batch = import_as(rel, name);
+            assert!(
+                batch
+                    .executions
+                    .iter()
+                    .all(|r| r.workflow_id == workflow && r.workflow_execution_id == run),
+                "{rel} as {name}: {:?}",
+                batch
+                    .executions
+                    .first()
+                    .map(|r| (&r.workflow_id, &r.workflow_execution_id))
+            );
+            assert!(batch.dependencies.iter().all(|d| d.workflow_id == workflow));
+            assert!(
+                batch
+                    .executions
+                    .iter()
+                    .all(|r| r.execution_id.starts_with(&format!("{run}/"))
+                        && r.task_id.starts_with(&format!("{workflow}."))),
+                "{rel}"
+            );
+            let recorded: Vec<Option<&AttributeValue>> = batch
+                .executions
+                .iter()
+                .map(|r| r.attributes.get("runMakespanSeconds"))
+                .collect();
+            let expected = makespan.map(AttributeValue::Number);
+            assert!(
+                recorded.iter().all(|m| *m == expected.as_ref()),
+                "{rel}: makespan"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_real_trace_is_in_the_key_table() {
+    let mut a: Vec<&str> = ORACLE.iter().map(|r| r.0).collect();
+    let mut b: Vec<&str> = KEYS.iter().map(|r| r.0).collect();
+    a.sort_unstable();
+    b.sort_unstable();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn two_openproblems_runs_both_named_execution_trace_stay_two_runs_of_one_pipeline() {
+    // Both files were results/pipeline_info/execution_trace.txt in openproblems-bio/openproblems.
+    let (a, b) = (
+        "nextflow/openproblems-trace-2021-03-04.txt",
+        "nextflow/openproblems-trace-2022-05-13.txt",
+    );
+    let first = import_as(a, "execution_trace");
+    let second = import_as(b, "execution_trace");
+    // Oracle: 217 and 864 rows; one pipeline (same processes), two runs.
+    assert_eq!(
+        (first.executions.len(), second.executions.len()),
+        (217, 864)
+    );
+    let runs = |batch: &ValidBatch| -> std::collections::BTreeSet<String> {
+        batch
+            .executions
+            .iter()
+            .map(|r| r.workflow_execution_id.clone())
+            .collect()
+    };
+    assert_eq!(runs(&first).into_iter().collect::<Vec<_>>(), [run_of(a)]);
+    assert_eq!(runs(&second).into_iter().collect::<Vec<_>>(), [run_of(b)]);
+    assert_ne!(run_of(a), run_of(b));
+    assert_eq!(
+        first.executions[0].workflow_id,
+        second.executions[0].workflow_id
+    );
+    // The idempotency key (taskId, executionId) never repeats, within or across the runs, so
+    // loading the second run cannot update the first.
+    let mut keys = std::collections::HashSet::new();
+    for r in first.executions.iter().chain(&second.executions) {
+        assert!(
+            keys.insert((r.task_id.clone(), r.execution_id.clone())),
+            "{} repeats",
+            r.execution_id
+        );
+    }
+    assert_eq!(keys.len(), 217 + 864);
+}
+
+#[test]
+fn every_execution_id_is_unique_across_all_real_traces() {
+    let mut ids = std::collections::HashSet::new();
+    let mut total = 0;
+    for &(rel, executions, ..) in ORACLE {
+        let batch = import_as(rel, "execution_trace");
+        assert_eq!(batch.executions.len(), executions, "{rel}");
+        total += executions;
+        ids.extend(
+            batch
+                .executions
+                .into_iter()
+                .map(|r| (r.task_id, r.execution_id)),
+        );
+    }
+    assert_eq!(ids.len(), total); // 1,740 from the oracle's first table
+}
+
+/// The instance's bytes with its top-level `name` replaced.
+fn renamed(rel: &str, name: &str) -> Vec<u8> {
+    let mut doc: serde_json::Value = serde_json::from_slice(&bytes(rel)).unwrap();
+    doc["name"] = serde_json::Value::String(name.to_owned());
+    serde_json::to_vec(&doc).unwrap()
+}
+
+#[test]
+fn two_wfcommons_dags_sharing_the_name_genome_dax_0_are_two_workflows_each_with_its_own_edges() {
+    // The epigenomics instance is named genome-dax-0, as are 25 other WfInstances of other
+    // sizes; the real blast DAG renamed so stands for one of them.
+    let epi = "wfcommons/epigenomics-chameleon-hep-1seq-100k-001.json";
+    let blast = "wfcommons/blast-chameleon-small-001.json";
+    let opts = ImportOptions::from_source("instance");
+    let a = import(&renamed(epi, "genome-dax-0"), &opts).unwrap();
+    let b = import(&renamed(blast, "genome-dax-0"), &opts).unwrap();
+    // Oracle (renamed table): genome-dax-0-8f035289365c and genome-dax-0-ffec5ddd40be.
+    for (batch, workflow, executions, edges) in [
+        (&a, "genome-dax-0-8f035289365c", 41, 48),
+        (&b, "genome-dax-0-ffec5ddd40be", 43, 120),
+    ] {
+        assert_eq!(
+            (batch.executions.len(), batch.dependencies.len()),
+            (executions, edges)
+        );
+        assert!(batch.executions.iter().all(
+            |r| r.workflow_id == workflow && r.workflow_name.as_deref() == Some("genome-dax-0")
+        ));
+        let tasks: std::collections::HashSet<&str> = batch
+            .executions
+            .iter()
+            .map(|r| r.task_id.as_str())
+            .collect();
+        assert!(batch.dependencies.iter().all(|d| d.workflow_id == workflow
+            && tasks.contains(d.upstream_task_id.as_str())
+            && tasks.contains(d.downstream_task_id.as_str())));
+    }
+}
+
+#[test]
+fn a_second_run_of_the_same_dag_is_the_same_workflow_and_another_run() {
+    // The same epigenomics DAG executed a day later (executedAt moved; runtimes unchanged).
+    let rel = "wfcommons/epigenomics-chameleon-hep-1seq-100k-001.json";
+    let mut doc: serde_json::Value = serde_json::from_slice(&bytes(rel)).unwrap();
+    doc["workflow"]["execution"]["executedAt"] = "20200409T154143+0000".into();
+    let later = import(
+        &serde_json::to_vec(&doc).unwrap(),
+        &ImportOptions::from_source("x"),
+    )
+    .unwrap();
+    let first = import_real(rel);
+    assert_eq!(
+        later.executions[0].workflow_id,
+        first.executions[0].workflow_id
+    );
+    assert!(
+        later.executions[0]
+            .workflow_execution_id
+            .starts_with("20200409T154143Z-")
+    );
+    assert_ne!(
+        later.executions[0].workflow_execution_id,
+        first.executions[0].workflow_execution_id
+    );
+    assert_eq!(later.dependencies, first.dependencies);
 }
