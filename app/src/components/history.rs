@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use types::{ExecutionSort, ExecutionStatus, ExecutionSummary, Page};
 
-use super::dashboard::ViewState;
 use super::task_charts::fmt_duration;
+use super::view::DashboardView;
 use super::{Erase, SyncHydrate};
 use crate::AppError;
 
@@ -20,17 +20,17 @@ const STATUSES: [ExecutionStatus; 6] = [
 
 #[component]
 pub fn ExecutionHistory(
-    view_state: Memo<ViewState>,
+    view: Memo<DashboardView>,
     page: Resource<Result<Page<ExecutionSummary>, AppError>>,
 ) -> impl IntoView {
     let filter = move |status: Option<&'static str>| {
-        let href = move || view_state.read().with_status(status).href();
-        let current = move || (view_state.read().status.as_deref() == status).then_some("page");
+        let href = move || view.read().with_status(status).href();
+        let current = move || (view.read().history.status.as_deref() == status).then_some("page");
         view! { <a href=href aria-current=current>{status.unwrap_or("all")}</a> }
     };
     let order = move |sort: ExecutionSort| {
-        let href = move || view_state.read().with_sort(sort).href();
-        let current = move || (view_state.read().active_sort() == sort).then_some("page");
+        let href = move || view.read().with_sort(sort).href();
+        let current = move || (view.read().history.active_sort() == sort).then_some("page");
         view! { <a href=href aria-current=current>{sort.as_str()}</a> }
     };
     view! {
@@ -48,7 +48,7 @@ pub fn ExecutionHistory(
                 // Sync hydration only (see `SyncHydrate`).
                 {SyncHydrate(move || Suspend::new(async move {
                     match page.await {
-                        Ok(p) => view! { <HistoryTable page=p view_state /> }.erase(),
+                        Ok(p) => view! { <HistoryTable page=p view /> }.erase(),
                         Err(e) => {
                             crate::components::page::set_error_status(&e);
                             view! { <p class="error" role="alert">{e.to_string()}</p> }.erase()
@@ -61,12 +61,16 @@ pub fn ExecutionHistory(
 }
 
 #[component]
-fn HistoryTable(page: Page<ExecutionSummary>, view_state: Memo<ViewState>) -> impl IntoView {
-    let v = view_state.get_untracked();
-    let first = v.cursor.is_some().then(|| v.with_cursor(None).href());
+fn HistoryTable(page: Page<ExecutionSummary>, view: Memo<DashboardView>) -> impl IntoView {
+    let v = view.get_untracked();
+    let first = v
+        .history
+        .cursor
+        .is_some()
+        .then(|| v.with_cursor(None).href());
     let next = page.next_cursor.map(|c| v.with_cursor(Some(c)).href());
     // The next page continues the order: older runs after the newest, shorter after the longest.
-    let next_label = match v.active_sort() {
+    let next_label = match v.history.active_sort() {
         ExecutionSort::Newest => "Older →",
         ExecutionSort::Oldest => "Newer →",
         ExecutionSort::Longest => "Shorter →",

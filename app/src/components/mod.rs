@@ -9,6 +9,7 @@ pub mod selectors;
 pub mod sync_hydrate;
 pub mod task_charts;
 pub mod time;
+pub mod view;
 
 pub use chart::SvgChart;
 pub use sync_hydrate::{Erase, SyncHydrate};

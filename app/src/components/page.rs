@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::AppError;
-use crate::components::dashboard::ViewState;
+use crate::components::view::TaskView;
 
 /// The `<title>` text of a page named `page`. leptos_meta 0.8 writes the title into the
 /// server's HTML verbatim, so on the server it is escaped here: a task key holding
@@ -25,11 +25,10 @@ pub fn title_text(page: String) -> String {
 /// The task key of the view, for the title. On the server leptos_meta renders the title after
 /// the page, when the page's reactive owner may already be disposed (a busy server, an outage):
 /// reading the memo then must not panic, so it falls back to the key the page was created with.
-pub fn task_title(view_state: Memo<ViewState>) -> impl Fn() -> String + Send + Sync + 'static {
-    let initial = view_state.with_untracked(|v| v.task.clone());
+pub fn task_title(view: Memo<TaskView>) -> impl Fn() -> String + Send + Sync + 'static {
+    let initial = view.with_untracked(|v| v.task.clone());
     move || {
-        view_state
-            .try_with(|v| v.task.clone())
+        view.try_with(|v| v.task.clone())
             .unwrap_or_else(|| initial.clone())
     }
 }

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use types::TimeRangePreset;
 
-use super::dashboard::{ViewState, task_path};
+use super::view::{Window, task_path};
 use crate::api::tasks::list_tasks;
 
 /// Suggestions shown under the task search.
@@ -66,23 +66,24 @@ pub fn TaskSelector() -> impl IntoView {
 }
 
 /// Presets as links that set `?range=`; an explicit `from`/`to` window shows as "custom".
+/// `link` is the page's URL with another window (the page knows what else its URL holds).
 #[component]
-pub fn TimeRangeSelector(view_state: Memo<ViewState>) -> impl IntoView {
+pub fn TimeRangeSelector(window: Signal<Window>, link: Callback<Window, String>) -> impl IntoView {
     view! {
         <nav class="range-selector" aria-label="Time range" data-testid="range-selector">
             {TimeRangePreset::ALL
                 .into_iter()
                 .map(|p| {
                     let r = p.as_str();
-                    let href = move || view_state.read().with_range(r).href();
+                    let href = move || link.run(Window::with_range(r));
                     let current = move || {
-                        (view_state.read().active_range() == Some(r)).then_some("page")
+                        (window.read().active_range() == Some(r)).then_some("page")
                     };
                     view! { <a href=href aria-current=current data-range=r>{r}</a> }
                 })
                 .collect_view()}
             {move || {
-                let v = view_state.get();
+                let v = window.get();
                 v.from.clone().map(|from| {
                     let to = v.to.clone().unwrap_or_else(|| "now".into());
                     view! { <span class="custom-range" aria-current="page">{format!("{from} – {to}")}</span> }

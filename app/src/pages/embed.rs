@@ -5,17 +5,20 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::dashboard::{Panel, PanelView, use_dashboard, use_view_state};
+use crate::components::dashboard::{Panel, PanelView, use_dashboard};
+use crate::components::view::{task_view, use_dashboard_view};
 use crate::components::{Erase, SyncHydrate};
 
 #[component]
 pub fn EmbedPanelPage() -> impl IntoView {
-    let view_state = use_view_state();
+    // The whole dashboard view, so the link that opens the dashboard keeps the embed's query.
+    let dashboard_view = use_dashboard_view();
+    let view = task_view(dashboard_view);
     let params = use_params_map();
     let panel = move || params.read().get("panel").and_then(|p| Panel::parse(&p));
-    let dashboard = use_dashboard(view_state);
+    let dashboard = use_dashboard(view);
     view! {
-        <Title text=crate::components::page::task_title(view_state) />
+        <Title text=crate::components::page::task_title(view) />
         <div class="embed" data-testid="embed-panel">
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 // Sync hydration only (see `SyncHydrate`).
@@ -25,7 +28,7 @@ pub fn EmbedPanelPage() -> impl IntoView {
                     };
                     match dashboard.await {
                         Ok(d) => {
-                            let open = view_state.get_untracked().href();
+                            let open = dashboard_view.get_untracked().href();
                             view! {
                                 <p class="embed-head">
                                     <a href=open target="_blank" rel="noopener" class="task-key">{d.task_id.clone()}</a>

@@ -8,7 +8,7 @@ use types::TaskSummary;
 
 use crate::api::tasks::list_tasks;
 use crate::components::chart::{both, execution_counts_svg};
-use crate::components::dashboard::task_path;
+use crate::components::view::task_path;
 use crate::components::{Erase, SvgChart, SyncHydrate};
 
 #[component]

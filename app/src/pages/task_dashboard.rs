@@ -8,22 +8,33 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::executions::task_executions;
-use crate::components::dashboard::{Panel, PanelView, use_dashboard, use_view_state};
+use crate::components::dashboard::{Panel, PanelView, use_dashboard};
 use crate::components::history::ExecutionHistory;
 use crate::components::selectors::{TaskSelector, TimeRangeSelector};
+use crate::components::view::{DashboardView, Window, task_view, use_dashboard_view};
 use crate::components::{Erase, SyncHydrate};
 
 #[component]
 pub fn TaskDashboardPage() -> impl IntoView {
-    let view_state = use_view_state();
-    let dashboard = use_dashboard(view_state);
+    let url = use_dashboard_view();
+    let view = task_view(url);
+    let dashboard = use_dashboard(view);
     // The history follows the page's window too, so its rows are the runs the cards count.
     let history = Resource::new(
-        move || view_state.get(),
-        |v| task_executions(v.task, v.status, v.sort, v.cursor, v.range, v.from, v.to),
+        move || url.get(),
+        |DashboardView { view, history: h }| {
+            let w = view.window;
+            task_executions(view.task, h.status, h.sort, h.cursor, w.range, w.from, w.to)
+        },
     );
-    let task = crate::components::page::task_title(view_state);
-    let heading = move || view_state.read().task.clone();
+    let task = crate::components::page::task_title(view);
+    let heading = move || view.read().task.clone();
+    let window = Signal::derive(move || view.read().window.clone());
+    let link = Callback::new(move |w: Window| {
+        let mut v = url.get();
+        v.view.window = w;
+        v.with_cursor(None).href()
+    });
     view! {
         <Title text=task />
         <section class="dashboard">
@@ -33,7 +44,7 @@ pub fn TaskDashboardPage() -> impl IntoView {
                     <h1 class="task-key" data-testid="task-title">{heading}</h1>
                 </div>
                 <TaskSelector />
-                <TimeRangeSelector view_state />
+                <TimeRangeSelector window link />
             </header>
             <Transition fallback=|| view! { <p class="loading">"Loading dashboard…"</p> }>
                 // Sync hydration only (see `SyncHydrate`).
@@ -58,7 +69,7 @@ pub fn TaskDashboardPage() -> impl IntoView {
                     }
                 }))}
             </Transition>
-            <ExecutionHistory view_state page=history />
+            <ExecutionHistory view=url page=history />
         </section>
     }
 }
