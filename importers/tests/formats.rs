@@ -563,3 +563,38 @@ fn a_task_in_two_workflows_is_reported_at_the_later_record() {
         "{err:?}"
     );
 }
+
+#[test]
+fn the_pipeline_is_the_first_segment_of_the_scope_every_process_shares() {
+    use importers::nextflow::pipeline_key;
+    // nf-core DSL2: every process runs under NFCORE_<PIPELINE>.
+    let (key, name) = pipeline_key([
+        "NFCORE_CHIPSEQ:CHIPSEQ:FASTQC_TRIMGALORE:FASTQC",
+        "NFCORE_CHIPSEQ:CHIPSEQ:INPUT_CHECK:SAMPLESHEET_CHECK",
+        "NFCORE_CHIPSEQ:CUSTOM_DUMPSOFTWAREVERSIONS",
+    ]);
+    assert_eq!(
+        (key.as_str(), name.as_str()),
+        ("nfcore_chipseq", "NFCORE_CHIPSEQ")
+    );
+    // One process alone: its scope, never the process itself.
+    assert_eq!(
+        pipeline_key(["NFCORE_RNASEQ:RNASEQ:SALMON"]).0,
+        "nfcore_rnaseq"
+    );
+    // No shared scope (DSL1, Nextflow 0.x, or a top-level process): a fingerprint of the
+    // distinct process names, whatever their order or repetition.
+    let (a, name) = pipeline_key(["run_method", "list_tasks", "run_method"]);
+    let (b, _) = pipeline_key(["list_tasks", "run_method"]);
+    assert_eq!(a, b);
+    assert!(
+        a.starts_with("nextflow-") && a.len() == "nextflow-".len() + 12,
+        "{a}"
+    );
+    assert_eq!(
+        name,
+        "Nextflow pipeline of 2 processes: list_tasks, run_method"
+    );
+    assert_ne!(pipeline_key(["PIPE:A", "B"]).0, "pipe");
+    assert_ne!(pipeline_key(["list_tasks"]).0, a);
+}
