@@ -10,6 +10,10 @@ pub enum DbError {
     /// Records that conflict with stored data; nothing was written.
     #[error("{} record(s) conflict with stored data", .0.len())]
     Invalid(Vec<types::ingest::FieldError>),
+    /// Records that would move stored executions' times (a replay under another run's keys,
+    /// see `db::ingest`); nothing was written. Callers answer 409.
+    #[error("{} record(s) would move stored executions", .0.len())]
+    Conflict(Vec<types::ingest::FieldError>),
     /// A value PostgreSQL cannot store or compare (NUL in text, SQLSTATE 22021): the caller's
     /// input is at fault (422). Validation refuses such input first; this is the backstop.
     #[error("a value holds a character PostgreSQL cannot store")]

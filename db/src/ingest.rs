@@ -2,13 +2,21 @@
 //! (`UNNEST`) instead of row-by-row inserts, the touched hours' rollups recomputed in the same
 //! transaction (by the triggers of `migrations/*_rollups.sql`), and a NOTIFY naming the task
 //! keys touched.
+//!
+//! A replay guard keeps one run from overwriting another: a record whose (taskId, executionId)
+//! is stored, but whose times lie further from the stored ones than the stored duration, is far
+//! more likely another run under reused keys (a file name taken as the run key, a restarted
+//! counter) than the same execution re-measured. Such a batch is refused whole
+//! ([`DbError::Conflict`], nothing written) unless the record says `correction: true`. A stored
+//! execution without an end time (running) may complete without limit. [`preview`] applies the
+//! exact form of the rule (any change of time) for importers, and counts unchanged records.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
 use types::ExecutionStatus;
-use types::ingest::{FieldError, IngestResponse, ValidBatch};
+use types::ingest::{ExecutionRecord, FieldError, IngestResponse, ValidBatch};
 use uuid::Uuid;
 
 use crate::DbError;
@@ -20,7 +28,8 @@ const MAX_NOTIFY_PAYLOAD: usize = 7_900;
 
 /// Writes a batch atomically. Fails with [`DbError::Invalid`] (nothing written) when a record
 /// conflicts with what is stored: a task already registered under another workflow, or a
-/// dependency naming a task that does not exist.
+/// dependency naming a task that does not exist; with [`DbError::Conflict`] when a record would
+/// move a stored execution (see the module docs).
 pub async fn ingest_batch(pool: &PgPool, batch: &ValidBatch) -> Result<IngestResponse, DbError> {
     let mut tx = pool.begin().await?;
     let resp = write_batch(&mut tx, batch).await?;
@@ -205,21 +214,22 @@ async fn upsert_executions(
         .collect();
     // COPY (CSV) into the staging table, then one INSERT ... SELECT: Postgres parses COPY rows
     // far faster than 25 bound arrays (measured 2.3× on a 10,000-row batch).
-    sqlx::query(include_str!("sql/ingest_stage.sql"))
-        .execute(&mut **tx)
-        .await?;
-    let csv = stage_csv(batch, &task_ids, &run_ids);
-    let mut copy = tx
-        .copy_in_raw(
-            "COPY ingest_stage (task_id, workflow_execution_id, task_name, start_time, end_time, \
-             duration_ms, status, attempt_number, input_size_bytes, output_size_bytes, cpu_time_ms, \
-             memory_peak_mb, io_operations, network_calls, error_details, retry_reason, execution_key, \
-             read_bytes, write_bytes, bytes_transferred, cpu_allocated_cores, memory_allocated_mb, host, \
-             input_hash, attributes) FROM STDIN (FORMAT csv)",
-        )
-        .await?;
-    copy.send(csv.into_bytes()).await?;
-    copy.finish().await?;
+    stage(
+        tx,
+        batch
+            .executions
+            .iter()
+            .zip(task_ids.iter().zip(&run_ids))
+            .enumerate()
+            .map(|(i, (r, (task, run)))| (i, r, *task, *run)),
+    )
+    .await?;
+    let moved = moved(tx, false).await?;
+    if !moved.is_empty() {
+        return Err(DbError::Conflict(
+            moved.iter().map(Moved::field_error).collect(),
+        ));
+    }
     let rows: Vec<(Uuid, Uuid, String, bool)> =
         sqlx::query_as(include_str!("sql/ingest_executions.sql"))
             .fetch_all(&mut **tx)
@@ -289,6 +299,206 @@ async fn upsert_executions(
         .await?;
     }
     Ok((inserted, updated))
+}
+
+/// Fills the (emptied) staging table with `rows`: (index in the batch, record, task id,
+/// workflow execution id).
+async fn stage<'a>(
+    tx: &mut Transaction<'static, Postgres>,
+    rows: impl Iterator<Item = (usize, &'a ExecutionRecord, Uuid, Uuid)>,
+) -> Result<(), DbError> {
+    sqlx::query(include_str!("sql/ingest_stage.sql"))
+        .execute(&mut **tx)
+        .await?;
+    // The stage empties at commit only: a transaction writing several batches (an imported
+    // file in chunks) must not move an earlier chunk's rows again.
+    sqlx::query("TRUNCATE ingest_stage")
+        .execute(&mut **tx)
+        .await?;
+    let csv = stage_csv(rows);
+    let mut copy = tx
+        .copy_in_raw(
+            "COPY ingest_stage (task_id, workflow_execution_id, task_name, start_time, end_time, \
+             duration_ms, status, attempt_number, input_size_bytes, output_size_bytes, cpu_time_ms, \
+             memory_peak_mb, io_operations, network_calls, error_details, retry_reason, execution_key, \
+             read_bytes, write_bytes, bytes_transferred, cpu_allocated_cores, memory_allocated_mb, host, \
+             input_hash, attributes, ord, correction) FROM STDIN (FORMAT csv)",
+        )
+        .await?;
+    copy.send(csv.into_bytes()).await?;
+    copy.finish().await?;
+    Ok(())
+}
+
+/// A stored execution that a record would move (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moved {
+    /// The record's index in its batch.
+    pub index: usize,
+    pub task_id: String,
+    pub execution_id: String,
+    pub stored_start: DateTime<Utc>,
+    pub stored_end: Option<DateTime<Utc>>,
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+    /// `startTime` or `endTime`: the first time that moved.
+    pub field: String,
+}
+
+impl Moved {
+    /// `2021-03-04T21:06:07.625Z – 2021-03-04T21:06:21.525Z` (`…` for no end).
+    pub fn span(start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> String {
+        let at = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        format!("{} – {}", at(start), end.map_or_else(|| "…".to_owned(), at))
+    }
+
+    fn field_error(&self) -> FieldError {
+        FieldError::new(
+            self.index,
+            &self.field,
+            format!(
+                "execution {:?} of task {:?} is stored as {}; this record puts it at {}, further \
+                 than its stored duration: another run under the same keys? Give each run its own \
+                 workflowExecutionId and executionIds, or send the record with \"correction\": true \
+                 to replace the stored times",
+                self.execution_id,
+                self.task_id,
+                Self::span(self.stored_start, self.stored_end),
+                Self::span(self.start, self.end),
+            ),
+        )
+    }
+}
+
+type MovedRow = (
+    i32,
+    String,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    String,
+    i64,
+);
+
+/// The staged records that move a stored execution (at most 100, by index), and how many do.
+async fn moved_with_total(
+    tx: &mut Transaction<'static, Postgres>,
+    exact: bool,
+) -> Result<(Vec<Moved>, u64), DbError> {
+    let rows: Vec<MovedRow> = sqlx::query_as(include_str!("sql/ingest_moved.sql"))
+        .bind(exact)
+        .fetch_all(&mut **tx)
+        .await?;
+    let total = rows.first().map_or(0, |r| r.8.max(0) as u64);
+    let moved = rows
+        .into_iter()
+        .map(
+            |(ord, task_id, execution_id, stored_start, stored_end, start, end, field, _)| Moved {
+                index: usize::try_from(ord).unwrap_or_default(),
+                task_id,
+                execution_id,
+                stored_start,
+                stored_end,
+                start,
+                end,
+                field,
+            },
+        )
+        .collect();
+    Ok((moved, total))
+}
+
+async fn moved(
+    tx: &mut Transaction<'static, Postgres>,
+    exact: bool,
+) -> Result<Vec<Moved>, DbError> {
+    Ok(moved_with_total(tx, exact).await?.0)
+}
+
+/// What writing a batch would do to stored executions, read without writing anything.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Preview {
+    /// Records equal to their stored execution in every stored field.
+    pub unchanged: u64,
+    /// Records that would change a stored execution's start or end time at all (the first
+    /// 100, by index); records marked `correction` and running stored executions excepted.
+    pub moved: Vec<Moved>,
+    /// How many records would, in all.
+    pub moved_total: u64,
+}
+
+/// Compares a batch with what is stored, in one read-only transaction that is rolled back:
+/// the exact form of the replay guard (an importer replays a file, whose times must not have
+/// changed) and the count of unchanged records. Records of tasks or runs not stored yet are
+/// new and not compared.
+pub async fn preview(pool: &PgPool, batch: &ValidBatch) -> Result<Preview, DbError> {
+    if batch.executions.is_empty() {
+        return Ok(Preview::default());
+    }
+    let mut tx = pool.begin().await?;
+    let task_keys: BTreeSet<&str> = batch
+        .executions
+        .iter()
+        .map(|r| r.task_id.as_str())
+        .collect();
+    let task_keys: Vec<&str> = task_keys.into_iter().collect();
+    let tasks: HashMap<String, Uuid> = sqlx::query_as::<_, (Uuid, String)>(
+        "SELECT id, task_key FROM tasks WHERE task_key = ANY($1)",
+    )
+    .bind(&task_keys)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|(id, key)| (key, id))
+    .collect();
+    if tasks.is_empty() {
+        return Ok(Preview::default());
+    }
+    let runs: BTreeSet<(&str, &str)> = batch
+        .executions
+        .iter()
+        .map(|r| (r.workflow_id.as_str(), r.workflow_execution_id.as_str()))
+        .collect();
+    let (wf_keys, run_keys): (Vec<&str>, Vec<&str>) = runs.into_iter().unzip();
+    let runs: HashMap<(String, String), Uuid> = sqlx::query_as::<_, (Uuid, String, String)>(
+        "SELECT we.id, w.workflow_key, we.execution_key
+         FROM UNNEST($1::text[], $2::text[]) AS k(w, e)
+         JOIN workflows w ON w.workflow_key = k.w
+         JOIN workflow_executions we ON we.workflow_id = w.id AND we.execution_key = k.e",
+    )
+    .bind(&wf_keys)
+    .bind(&run_keys)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|(id, w, e)| ((w, e), id))
+    .collect();
+    stage(
+        &mut tx,
+        batch.executions.iter().enumerate().filter_map(|(i, r)| {
+            let task = *tasks.get(&r.task_id)?;
+            // A record of a run not stored yet still compares with an execution stored under
+            // its keys in another run (and differs from it).
+            let run = runs
+                .get(&(r.workflow_id.clone(), r.workflow_execution_id.clone()))
+                .copied()
+                .unwrap_or(Uuid::nil());
+            Some((i, r, task, run))
+        }),
+    )
+    .await?;
+    let (moved, moved_total) = moved_with_total(&mut tx, true).await?;
+    let unchanged: i64 = sqlx::query_scalar(include_str!("sql/ingest_unchanged.sql"))
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.rollback().await?;
+    Ok(Preview {
+        unchanged: unchanged.max(0) as u64,
+        moved,
+        moved_total,
+    })
 }
 
 async fn upsert_dependencies(
@@ -446,11 +656,11 @@ fn push_opt<T: std::fmt::Display>(out: &mut String, v: Option<T>) {
     }
 }
 
-/// The batch as COPY CSV rows in `ingest_stage` column order; an empty unquoted field is NULL.
-fn stage_csv(batch: &ValidBatch, task_ids: &[Uuid], run_ids: &[Uuid]) -> String {
+/// The rows as COPY CSV in `ingest_stage` column order; an empty unquoted field is NULL.
+fn stage_csv<'a>(rows: impl Iterator<Item = (usize, &'a ExecutionRecord, Uuid, Uuid)>) -> String {
     use std::fmt::Write;
-    let mut out = String::with_capacity(batch.executions.len() * 400);
-    for ((r, task), run) in batch.executions.iter().zip(task_ids).zip(run_ids) {
+    let mut out = String::new();
+    for (ord, r, task, run) in rows {
         let _ = write!(out, "{task},{run},");
         push_text(&mut out, &r.task_name);
         let _ = write!(out, ",{},", r.start_time.to_rfc3339());
@@ -506,6 +716,7 @@ fn stage_csv(batch: &ValidBatch, task_ids: &[Uuid], run_ids: &[Uuid]) -> String 
             &mut out,
             &serde_json::to_string(&r.attributes).unwrap_or_else(|_| "{}".into()),
         );
+        let _ = write!(out, ",{ord},{}", r.correction);
         out.push('\n');
     }
     out

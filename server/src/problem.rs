@@ -63,6 +63,9 @@ impl From<db::DbError> for Problem {
         if let db::DbError::Invalid(errors) = e {
             return Problem::invalid(errors);
         }
+        if let db::DbError::Conflict(errors) = e {
+            return Problem::conflict(errors);
+        }
         if let db::DbError::Unstorable(_) = e {
             return Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some(e.to_string()));
         }

@@ -262,10 +262,13 @@ async fn values_at_every_bound_are_stored_and_rolled_up(pool: PgPool) {
             .unwrap();
     assert!(share.is_finite() && share > 1e16, "{share}");
     assert!(core_hours.is_finite(), "{core_hours}");
-    // A replay recomputes the touched hours from the stored rows (the UPDATE trigger).
+    // A replay recomputes the touched hours from the stored rows (the UPDATE trigger). It moves
+    // `first` from 1970 to 2026, so it must say it is a correction (else 409, the replay guard).
+    let mut moved = exec("first");
+    moved["correction"] = json!(true);
     let resp = app
         .ingest()
-        .json(&json!({"executions": [exec("first")]}))
+        .json(&json!({"executions": [moved]}))
         .send()
         .await
         .unwrap();

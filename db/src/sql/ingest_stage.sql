@@ -1,5 +1,6 @@
 -- Per-connection staging table for bulk ingest: COPY fills it, one INSERT ... SELECT moves
--- the rows into task_execution_history, and the commit empties it.
+-- the rows into task_execution_history, and the commit empties it. `ord` is the record's index
+-- in its batch (for errors), `correction` the record's own flag (see ingest_moved.sql).
 CREATE TEMP TABLE IF NOT EXISTS ingest_stage (
     task_id UUID, workflow_execution_id UUID, task_name TEXT, start_time TIMESTAMPTZ,
     end_time TIMESTAMPTZ, duration_ms BIGINT, status TEXT, attempt_number INTEGER,
@@ -7,5 +8,5 @@ CREATE TEMP TABLE IF NOT EXISTS ingest_stage (
     io_operations BIGINT, network_calls BIGINT, error_details JSONB, retry_reason TEXT,
     execution_key TEXT, read_bytes BIGINT, write_bytes BIGINT, bytes_transferred BIGINT,
     cpu_allocated_cores DOUBLE PRECISION, memory_allocated_mb DOUBLE PRECISION, host TEXT,
-    input_hash TEXT, attributes JSONB
+    input_hash TEXT, attributes JSONB, ord INTEGER, correction BOOLEAN
 ) ON COMMIT DELETE ROWS

@@ -33,7 +33,8 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
         description = "Ingest format v1: `{\"executions\": [ExecutionRecord], \"dependencies\": [DependencyRecord]}` \
                        as application/json, or one ExecutionRecord per line as application/x-ndjson. \
                        At most 16 MiB and 50,000 records. A record with the same (taskId, executionId) \
-                       as a stored one updates it.",
+                       as a stored one updates it, unless it moves the stored times by more than the \
+                       stored duration (409) without `correction: true`.",
         content(
             (IngestBody = "application/json"),
             (ExecutionRecord = "application/x-ndjson"),
@@ -46,6 +47,7 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
         (status = 403, description = "Wrong bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 16 MiB or over 50,000 records", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither JSON nor NDJSON", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A record would move a stored execution (same taskId and executionId) by more than its stored duration: most likely another run under reused keys. `errors[]` names index and field (`startTime` or `endTime`) with both times; nothing was written. Send `\"correction\": true` on the record to replace the stored times", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid records; `errors[]` names index and field; nothing was written", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "PostgreSQL is unreachable; retry the same batch", body = Problem, content_type = "application/problem+json"),
     )
@@ -125,6 +127,33 @@ fn batch_problem(e: BatchError) -> Problem {
 }
 
 impl Problem {
+    /// 409 listing each record that would move a stored execution; nothing was written.
+    pub fn conflict(mut errors: Vec<types::ingest::FieldError>) -> Self {
+        errors.truncate(types::ingest::MAX_REPORTED_ERRORS);
+        let mut p = Problem::new(
+            StatusCode::CONFLICT,
+            Some(format!(
+                "{} would move a stored execution by more than its duration; nothing from \
+                 this batch was written (send \"correction\": true on a record that \
+                 deliberately replaces stored times)",
+                match errors.len() {
+                    1 => "1 record".to_owned(),
+                    n if n < types::ingest::MAX_REPORTED_ERRORS => format!("{n} records"),
+                    n => format!("{n} or more records"),
+                }
+            )),
+        );
+        p.errors = errors
+            .into_iter()
+            .map(|e| FieldError {
+                index: Some(e.index),
+                field: e.field,
+                message: e.message,
+            })
+            .collect();
+        p
+    }
+
     /// 422 listing each invalid field; nothing from the batch was written.
     pub fn invalid(mut errors: Vec<types::ingest::FieldError>) -> Self {
         errors.truncate(types::ingest::MAX_REPORTED_ERRORS);
