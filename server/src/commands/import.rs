@@ -2,6 +2,14 @@
 //! WfFormat, Nextflow trace) and loads it, straight into the database (one transaction per file:
 //! all or nothing) or over HTTP to a running server (`--url`, `--token`; batches of 10,000,
 //! validated locally first, so a bad file sends nothing).
+//!
+//! Keys come from the file's content, never its name (`importers::keys`): Nextflow writes
+//! `execution_trace.txt` on every run. Loading straight into the database, an import that would
+//! change the times of executions already stored under the same keys is refused before anything
+//! is written, naming them (`db::ingest::preview`), unless `--replace`; the same file again is
+//! idempotent and reported as unchanged. Over HTTP the server's own guard applies (409 when a
+//! record moves a stored execution by more than its duration); `--replace` marks every record
+//! `correction: true`.
 
 use std::path::PathBuf;
 
@@ -25,12 +33,27 @@ pub struct ImportArgs {
     /// Bearer token for `--url`.
     #[arg(long, env = "TASKLENS_TOKEN", hide_env_values = true)]
     pub token: Option<SecretString>,
-    /// Workflow key to file the executions under (default: from the file).
-    #[arg(long)]
+    /// Workflow key to file the executions under (default: from the content: the pipeline's
+    /// scope for Nextflow, the instance name and a DAG fingerprint for WfCommons).
+    #[arg(long, visible_alias = "workflow")]
     pub workflow_id: Option<String>,
-    /// Workflow execution key (default: the file name without extension).
+    /// Workflow execution (run) key (default: from the content: the run's first submit time
+    /// and a fingerprint of what it ran; never the file name).
     #[arg(long)]
     pub workflow_execution_id: Option<String>,
+    /// Overwrite stored executions whose times differ from the file's (a corrected trace of
+    /// the same run). Without it such an import is refused and writes nothing.
+    #[arg(long)]
+    pub replace: bool,
+}
+
+/// What loading one file did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Loaded {
+    pub counts: IngestResponse,
+    /// Of `counts.updated`, the executions whose stored fields all stayed the same (known when
+    /// loading straight into the database).
+    pub unchanged: u64,
 }
 
 pub async fn run(args: ImportArgs, config: &crate::config::Config) -> anyhow::Result<()> {
@@ -46,21 +69,41 @@ pub async fn run(args: ImportArgs, config: &crate::config::Config) -> anyhow::Re
     };
     for file in &args.files {
         let batch = read(file, &args)?;
-        let total = match (&pool, &args.url) {
-            (Some(pool), _) => load_direct(pool, &batch).await?,
-            (None, Some(url)) => send(url, args.token.as_ref(), &batch).await?,
+        let loaded = match (&pool, &args.url) {
+            (Some(pool), _) => load_direct(pool, &batch, args.replace)
+                .await
+                .with_context(|| format!("{}", file.display()))?,
+            (None, Some(url)) => Loaded {
+                counts: send(url, args.token.as_ref(), &batch).await?,
+                unchanged: 0,
+            },
             (None, None) => unreachable!("either a pool or a URL"),
         };
-        println!(
-            "{}: {} executions ({} new, {} updated), {} dependencies",
-            file.display(),
-            total.accepted,
-            total.inserted,
-            total.updated,
-            total.dependencies
-        );
+        println!("{}: {}", file.display(), summary(&batch, &loaded));
     }
     Ok(())
+}
+
+/// `864 executions (0 new, 0 updated, 864 unchanged), 0 dependencies, as run R of workflow W`.
+pub fn summary(batch: &ValidBatch, loaded: &Loaded) -> String {
+    let c = &loaded.counts;
+    let mut line = format!(
+        "{} executions ({} new, {} updated, {} unchanged), {} dependencies",
+        c.accepted,
+        c.inserted,
+        c.updated.saturating_sub(loaded.unchanged),
+        loaded.unchanged,
+        c.dependencies
+    );
+    let runs: std::collections::BTreeSet<(&str, &str)> = batch
+        .executions
+        .iter()
+        .map(|r| (r.workflow_id.as_str(), r.workflow_execution_id.as_str()))
+        .collect();
+    if let [(workflow, run)] = runs.into_iter().collect::<Vec<_>>()[..] {
+        line.push_str(&format!(", as run {run} of workflow {workflow}"));
+    }
+    line
 }
 
 pub fn read(file: &PathBuf, args: &ImportArgs) -> anyhow::Result<ValidBatch> {
@@ -74,7 +117,14 @@ pub fn read(file: &PathBuf, args: &ImportArgs) -> anyhow::Result<ValidBatch> {
         workflow_execution_id: args.workflow_execution_id.clone(),
         source_name: stem,
     };
-    importers::import(&bytes, &opts).with_context(|| format!("{}", file.display()))
+    let mut batch =
+        importers::import(&bytes, &opts).with_context(|| format!("{}", file.display()))?;
+    if args.replace {
+        for r in &mut batch.executions {
+            r.correction = true;
+        }
+    }
+    Ok(batch)
 }
 
 fn progress(len: usize) -> ProgressBar {
@@ -108,8 +158,18 @@ fn add(total: &mut IngestResponse, r: IngestResponse) {
     total.dependencies += r.dependencies;
 }
 
-/// One transaction for the whole file, through the one write path (`service::ingest_all`).
-pub async fn load_direct(pool: &db::PgPool, batch: &ValidBatch) -> anyhow::Result<IngestResponse> {
+/// One transaction for the whole file, through the one write path (`service::ingest_all`),
+/// after a read-only comparison with what is stored: executions whose times the file would
+/// change are refused, naming them, unless `replace` (or the records say `correction`).
+pub async fn load_direct(
+    pool: &db::PgPool,
+    batch: &ValidBatch,
+    replace: bool,
+) -> anyhow::Result<Loaded> {
+    let preview = db::ingest::preview(pool, batch).await?;
+    if !replace && preview.moved_total > 0 {
+        return Err(refusal(&preview));
+    }
     let services = service::Services::new(
         pool.clone(),
         Default::default(),
@@ -122,11 +182,55 @@ pub async fn load_direct(pool: &db::PgPool, batch: &ValidBatch) -> anyhow::Resul
         .await
         .map_err(describe_error)?;
     bar.finish_and_clear();
-    Ok(total)
+    Ok(Loaded {
+        counts: total,
+        unchanged: preview.unchanged,
+    })
+}
+
+/// Lines a person can act on: which executions, stored when, this file when.
+fn refusal(preview: &db::ingest::Preview) -> anyhow::Error {
+    const SHOWN: usize = 10;
+    let mut lines: Vec<String> = preview
+        .moved
+        .iter()
+        .take(SHOWN)
+        .map(|m| {
+            format!(
+                "  task {:?}, execution {:?}: stored {}; this file {}",
+                m.task_id,
+                m.execution_id,
+                db::ingest::Moved::span(m.stored_start, m.stored_end),
+                db::ingest::Moved::span(m.start, m.end),
+            )
+        })
+        .collect();
+    let total = usize::try_from(preview.moved_total).unwrap_or(usize::MAX);
+    if total > SHOWN {
+        lines.push(format!("  ... and {} more", total - SHOWN));
+    }
+    anyhow::anyhow!(
+        "refused, nothing was written: {total} execution(s) are already stored under the same \
+         keys with other start or end times (another run under this run's keys, or a changed \
+         file):\n{}\nImport it as another run (--workflow-execution-id), or pass --replace to \
+         overwrite the stored times.",
+        lines.join("\n")
+    )
 }
 
 fn describe_error(e: service::ServiceError) -> anyhow::Error {
     match e {
+        service::ServiceError::Db(db::DbError::Conflict(errors)) => {
+            let lines: Vec<String> = errors
+                .iter()
+                .take(10)
+                .map(|e| format!("  record {}: {}: {}", e.index, e.field, e.message))
+                .collect();
+            anyhow::anyhow!(
+                "records would move stored executions; nothing was written:\n{}",
+                lines.join("\n")
+            )
+        }
         service::ServiceError::Db(db::DbError::Invalid(errors)) => {
             let lines: Vec<String> = errors
                 .iter()
