@@ -22,7 +22,9 @@ fn openapi_document_is_version_3_1_and_documents_every_ingest_status() {
     let codes: Vec<&str> = responses.keys().map(String::as_str).collect();
     assert_eq!(
         codes,
-        ["200", "400", "401", "403", "409", "413", "415", "422", "503"]
+        [
+            "200", "400", "401", "403", "409", "413", "415", "422", "503"
+        ]
     );
 }
 
