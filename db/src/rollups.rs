@@ -260,6 +260,10 @@ pub async fn summaries(
     .map_err(|e| DbError::Task(e.to_string()))
 }
 
+/// `(hour start ms, rollup)` of a window's whole hours, and the executions of its partial edge
+/// hours.
+pub type HoursAndEdges = (Vec<(i64, Rollup)>, Vec<Execution>);
+
 /// One task's window hour by hour: `(hour start ms, rollup)` for its whole hours, and the raw
 /// executions (rollup columns only) of its partial edge hours.
 #[tracing::instrument(level = "debug", skip_all)]
@@ -267,7 +271,7 @@ pub async fn task_hours(
     pool: &PgPool,
     task_id: Uuid,
     window: &TimeWindow,
-) -> Result<(Vec<(i64, Rollup)>, Vec<Execution>), DbError> {
+) -> Result<HoursAndEdges, DbError> {
     let (rows, raw) = parts(pool, &[task_id], window).await?;
     let hours = rows
         .into_iter()

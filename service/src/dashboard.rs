@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 
-use analytics::execution::Execution;
 use analytics::failures::{FailureOptions, error_patterns};
 use analytics::rollup::{Rollup, outlier_cutoffs, series_buckets, sketch_histogram};
 use analytics::series::{
@@ -32,11 +31,8 @@ pub const DASHBOARD_RECORDS: i64 = 2_000;
 
 const HOUR_MS: i64 = 3_600_000;
 
-/// What the rollup path adds to the records.
-struct Rollups {
-    hours: Vec<(i64, Rollup)>,
-    edges: Vec<Execution>,
-    totals: Rollup,
+/// The outliers of the rollup path (the records path finds its own).
+struct Outliers {
     outliers: Vec<DurationPoint>,
     outlier_threshold: f64,
 }
@@ -58,30 +54,37 @@ pub async fn task_dashboard(
     } else {
         DASHBOARD_RECORDS
     };
-    let (own, edges, names, samples) = tokio::try_join!(
-        db::executions::latest_task_executions(&s.pool, &task, &window, limit),
-        db::executions::workflow_edges(&s.pool, task.workflow_id),
-        db::executions::workflow_task_names(&s.pool, task.workflow_id),
-        db::samples::recent_completed_durations(
-            &s.pool,
-            task.workflow_id,
-            &window,
-            DAG_SAMPLE_PER_TASK
-        ),
+    // One read of the window's rollups serves the cards (as `/performance` reads them) and,
+    // above the record limit, the charts.
+    let ((own, edges, names, samples), numbers) = tokio::try_join!(
+        async {
+            Ok::<_, ServiceError>(tokio::try_join!(
+                db::executions::latest_task_executions(&s.pool, &task, &window, limit),
+                db::executions::workflow_edges(&s.pool, task.workflow_id),
+                db::executions::workflow_task_names(&s.pool, task.workflow_id),
+                db::samples::recent_completed_durations(
+                    &s.pool,
+                    task.workflow_id,
+                    &window,
+                    DAG_SAMPLE_PER_TASK
+                ),
+            )?)
+        },
+        async {
+            if s.read_raw {
+                Ok(None)
+            } else {
+                crate::tasks::window_numbers(s, task.id, &window)
+                    .await
+                    .map(Some)
+            }
+        },
     )?;
-    let (rollups, numbers) = if s.read_raw {
-        (None, None)
-    } else if (own.len() as i64) < DASHBOARD_RECORDS {
-        (
-            None,
-            Some(crate::tasks::window_numbers(s, task.id, &window).await?),
-        )
-    } else {
-        let (r, n) = tokio::try_join!(
-            load_rollups(s, task.id, &window),
-            crate::tasks::window_numbers(s, task.id, &window)
-        )?;
-        (Some(r), Some(n))
+    let outliers = match &numbers {
+        Some(n) if own.len() as i64 >= DASHBOARD_RECORDS => {
+            Some(rollup_outliers(s, task.id, &window, &n.totals).await?)
+        }
+        _ => None,
     };
     let (edges, names) = (
         edges_of(edges),
@@ -120,25 +123,25 @@ pub async fn task_dashboard(
                 analytics::cost::cost_analysis(&own, &cost),
             ),
         };
-        let series = match rollups {
+        let series = match numbers.as_ref().zip(outliers) {
             None => analytics::series::task_series(&own, graph, from_ms, to_ms),
-            Some(r) => {
+            Some((n, o)) => {
                 let from = from_ms
-                    .or_else(|| r.hours.first().map(|h| h.0))
+                    .or_else(|| n.hours.first().map(|h| h.0))
                     .unwrap_or(to_ms - HOUR_MS);
                 // Whole hours, so that every hourly rollup falls in one bucket.
                 let width =
                     (bucket_width_ms(to_ms - from, MAX_BUCKETS) + HOUR_MS - 1) / HOUR_MS * HOUR_MS;
-                let buckets = series_buckets(&r.hours, &r.edges, from, to_ms, width);
-                let (outliers, outliers_truncated) = most_extreme(r.outliers);
+                let buckets = series_buckets(&n.hours, &n.edges, from, to_ms, width);
+                let (outliers, outliers_truncated) = most_extreme(o.outliers);
                 TaskSeries {
-                    histogram: sketch_histogram(&r.totals.sketch, HISTOGRAM_BINS),
+                    histogram: sketch_histogram(&n.totals.sketch, HISTOGRAM_BINS),
                     change_points: duration_change_points(&buckets),
                     buckets,
                     bucket_ms: width,
                     outliers,
                     outliers_truncated,
-                    outlier_threshold: r.outlier_threshold,
+                    outlier_threshold: o.outlier_threshold,
                     graph,
                 }
             }
@@ -168,16 +171,14 @@ pub async fn task_dashboard(
     .await
 }
 
-async fn load_rollups(
+/// Outliers of the window by one indexed query, with cut-offs read off the completed-run
+/// sketch of the window's totals.
+async fn rollup_outliers(
     s: &Services,
     task_id: uuid::Uuid,
     window: &TimeWindow,
-) -> Result<Rollups, ServiceError> {
-    let (hours, edges) = db::rollups::task_hours(&s.pool, task_id, window).await?;
-    let mut totals = Rollup::of(&edges);
-    for (_, h) in &hours {
-        totals.merge(h);
-    }
+    totals: &Rollup,
+) -> Result<Outliers, ServiceError> {
     let cutoffs = outlier_cutoffs(&totals.completed_sketch);
     let outliers = match cutoffs {
         None => Vec::new(),
@@ -199,12 +200,8 @@ async fn load_rollups(
         })
         .collect(),
     };
-    let threshold = cutoffs.map_or(0.0, |c| c.threshold);
-    Ok(Rollups {
-        hours,
-        edges,
-        totals,
+    Ok(Outliers {
         outliers,
-        outlier_threshold: threshold,
+        outlier_threshold: cutoffs.map_or(0.0, |c| c.threshold),
     })
 }

@@ -138,7 +138,7 @@ pub(crate) async fn compute_performance(
         async { Ok(db::executions::failure_evidence(&s.pool, task, window).await?) },
         window_numbers(s, task.id, window),
     )?;
-    let WindowNumbers { totals, trend } = numbers;
+    let WindowNumbers { totals, trend, .. } = numbers;
     let (workflow_runs, of_workflow_runs) = runs_basis(s, task, window, &ctx).await?;
     let basis = Basis {
         executions: execs.len() as u64,
@@ -161,10 +161,14 @@ pub(crate) async fn compute_performance(
 
 /// What a window's rollups answer exactly (counts, sums, sketch percentiles, cost inputs) and
 /// its trend over time buckets: the one source of the statistics, cost and failure rate of
-/// both `/performance` and the dashboard's cards, so the two never disagree.
+/// both `/performance` and the dashboard's cards, so the two never disagree. The parts it was
+/// merged from (whole hours and the raw executions of the partial edge hours) come with it, so
+/// the dashboard draws its charts from the same read.
 pub(crate) struct WindowNumbers {
     pub(crate) totals: analytics::rollup::Rollup,
     pub(crate) trend: types::TrendDirection,
+    pub(crate) hours: Vec<(i64, analytics::rollup::Rollup)>,
+    pub(crate) edges: Vec<analytics::execution::Execution>,
 }
 
 pub(crate) async fn window_numbers(
@@ -172,10 +176,19 @@ pub(crate) async fn window_numbers(
     task_id: uuid::Uuid,
     window: &TimeWindow,
 ) -> Result<WindowNumbers, ServiceError> {
-    let (totals, points) = db::rollups::task_summary(&s.pool, task_id, window).await?;
+    let ((hours, edges), points) = tokio::try_join!(
+        db::rollups::task_hours(&s.pool, task_id, window),
+        db::rollups::trend_points(&s.pool, task_id, window),
+    )?;
+    let mut totals = analytics::rollup::Rollup::of(&edges);
+    for (_, h) in &hours {
+        totals.merge(h);
+    }
     Ok(WindowNumbers {
         totals,
         trend: analytics::rollup::bucketed_trend(points),
+        hours,
+        edges,
     })
 }
 
