@@ -21,7 +21,7 @@ const BREAKOUTS: [&str; 4] = [
 ];
 
 fn encode(s: &str) -> String {
-    app::components::dashboard::encode(s)
+    app::components::view::encode(s)
 }
 
 /// The nonce of the response's `script-src`.
