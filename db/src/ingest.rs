@@ -30,6 +30,7 @@ const MAX_NOTIFY_PAYLOAD: usize = 7_900;
 /// conflicts with what is stored: a task already registered under another workflow, or a
 /// dependency naming a task that does not exist; with [`DbError::Conflict`] when a record would
 /// move a stored execution (see the module docs).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn ingest_batch(pool: &PgPool, batch: &ValidBatch) -> Result<IngestResponse, DbError> {
     let mut tx = pool.begin().await?;
     let resp = write_batch(&mut tx, batch).await?;
@@ -38,6 +39,7 @@ pub async fn ingest_batch(pool: &PgPool, batch: &ValidBatch) -> Result<IngestRes
 }
 
 /// As [`ingest_batch`] inside a caller's transaction (importers load a whole file in one).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn write_batch(
     tx: &mut Transaction<'static, Postgres>,
     batch: &ValidBatch,
@@ -433,6 +435,7 @@ pub struct Preview {
 /// the exact form of the replay guard (an importer replays a file, whose times must not have
 /// changed) and the count of unchanged records. Records of tasks or runs not stored yet are
 /// new and not compared.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn preview(pool: &PgPool, batch: &ValidBatch) -> Result<Preview, DbError> {
     if batch.executions.is_empty() {
         return Ok(Preview::default());
