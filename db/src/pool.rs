@@ -33,6 +33,9 @@ pub fn connect(url: &str, opts: &PoolOptions) -> Result<PgPool, DbError> {
     PgPoolOptions::new()
         .max_connections(opts.max_connections)
         .acquire_timeout(opts.acquire_timeout)
+        // Every acquire reports how long it waited, as a `sqlx::pool::acquire` TRACE event
+        // (`acquired_after_secs`); the server turns them into a histogram (its `/metrics`).
+        .acquire_time_level(log::LevelFilter::Trace)
         .after_connect(move |conn, _meta| {
             let statement_timeout = statement_timeout.clone();
             Box::pin(async move {

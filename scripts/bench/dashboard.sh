@@ -44,10 +44,14 @@ echo "busiest task: $KEY with $COUNT executions in the last 90 days"
 serve() { # serve PORT [raw]
     local raw=false
     [ "${2:-}" = raw ] && raw=true
-    # BENCH_PREWARM="" times the page without the servers' background prewarm of every task
-    # (which runs at start, on the same cores, and is what production servers also do).
+    # BENCH_PREWARM="" times the page without the product server's background prewarm of every
+    # task (which runs at start, on the same cores, and is what production servers also do).
+    # The raw-rows baseline never prewarms: its prewarm would load the cores the product
+    # server's page is timed on.
+    local prewarm="${BENCH_PREWARM-24h,7d}"
+    [ "$raw" = true ] && prewarm=""
     TASKLENS_ADDR="127.0.0.1:$1" TASKLENS_SITE_ROOT="$ROOT/site" TASKLENS_READ_RAW=$raw \
-        TASKLENS_PREWARM="${BENCH_PREWARM-24h,7d}" \
+        TASKLENS_PREWARM="$prewarm" \
         TASKLENS_SUMMARY_REFRESH_SECS=0 RUST_LOG=warn "$BIN" serve >"$WORK/server-$1.log" 2>&1 &
     PIDS+=($!)
     for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 0.2; done

@@ -91,6 +91,7 @@ impl Application {
             shedding: crate::routes::Shedding::new(
                 config.max_in_flight,
                 config.max_in_flight_ingest,
+                services.worker.foreground().clone(),
             ),
         };
         let router = crate::routes::router(state, config.request_timeout());

@@ -46,6 +46,14 @@ fn value(text: &str, line_prefix: &str) -> Option<f64> {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn metrics_count_requests_per_route_ingest_rows_and_pool_use(pool: PgPool) {
+    // The server's subscriber turns the pool's acquire events into a histogram; a pool made
+    // as the server makes it (the test's own pool is sqlx::test's) reports its acquires.
+    server::telemetry::init("text");
+    let url = std::env::var("DATABASE_URL").unwrap();
+    let server_pool = db::pool::connect(&url, &db::pool::PoolOptions::default()).unwrap();
+    for _ in 0..2 {
+        sqlx::query("SELECT 1").execute(&server_pool).await.unwrap();
+    }
     let app = common::spawn(pool).await;
     for _ in 0..3 {
         app.http
@@ -116,6 +124,11 @@ async fn metrics_count_requests_per_route_ingest_rows_and_pool_use(pool: PgPool)
     assert!(value(&text, "tasklens_ingest_batches_total").is_some_and(|n| n >= 1.0));
     assert!(value(&text, r#"tasklens_db_pool_connections{state="idle"}"#).is_some());
     assert!(value(&text, "tasklens_db_pool_max_connections").is_some_and(|n| n >= 1.0));
+    assert!(
+        value(&text, "tasklens_db_pool_acquire_seconds_count").is_some_and(|n| n >= 2.0),
+        "{text}"
+    );
+    assert!(text.contains(r#"tasklens_db_pool_acquire_seconds_bucket{le="0.001"}"#));
     assert!(value(&text, r#"tasklens_requests_in_flight{class="reads"}"#).is_some());
     for outcome in ["miss", "fresh"] {
         let line =

@@ -12,6 +12,7 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use chrono::Utc;
 use tokio::sync::mpsc;
@@ -178,7 +179,11 @@ async fn fresh(
         .is_some_and(|age| s.is_fresh(label, age)))
 }
 
+/// How long one background step waits for requests in flight before it runs anyway.
+const GIVE_WAY: Duration = Duration::from_secs(2);
+
 async fn run(s: &Services, job: Job) -> Result<(), ServiceError> {
+    s.worker.foreground().give_way(GIVE_WAY).await;
     match job {
         Job::Performance { task, label } => {
             if fresh(s, &task, &label).await? {
@@ -202,6 +207,7 @@ async fn run(s: &Services, job: Job) -> Result<(), ServiceError> {
             let ctx = Arc::new(crate::tasks::context(s, first, &window).await?);
             // One task's failure does not keep the workflow's others from being computed.
             for task in &stale {
+                s.worker.foreground().give_way(GIVE_WAY).await;
                 let stored = async {
                     let data =
                         crate::tasks::compute_performance(s, task, &window, Some(ctx.clone()))

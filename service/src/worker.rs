@@ -9,11 +9,16 @@
 //!   free; the lock is held on one pooled connection for the run and released after it (or by
 //!   PostgreSQL when the process dies), so N replicas behind a load balancer refresh the view
 //!   once, not N times.
+//! * **Requests first.** Background recomputation runs on the same cores and database as the
+//!   requests; before each step it gives way while requests are in flight ([`Foreground`]),
+//!   at most a bounded time, so a prewarm slows answers less and still finishes.
 //! * **Graceful shutdown.** [`Worker::shutdown`] cancels every job at its next await point and
 //!   waits for them, at most a grace period. Jobs write each result in one statement (or one
 //!   transaction), so a cancelled job leaves nothing half-written.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
@@ -24,6 +29,45 @@ use tokio_util::task::TaskTracker;
 pub struct Worker {
     stop: CancellationToken,
     tasks: TaskTracker,
+    foreground: Foreground,
+}
+
+/// Requests in flight in this process, counted by the server around each read request, so
+/// background steps can give way to them.
+#[derive(Debug, Clone, Default)]
+pub struct Foreground(Arc<AtomicUsize>);
+
+/// Counts one request in flight until dropped.
+#[derive(Debug)]
+pub struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Foreground {
+    /// Counts a request in flight until the guard is dropped.
+    pub fn enter(&self) -> InFlight {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        InFlight(self.0.clone())
+    }
+
+    /// Requests in flight now.
+    pub fn busy(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Waits until no request is in flight, polling every 5 ms, but at most `at_most`: a
+    /// background step never starves under steady traffic. Returns how long it waited.
+    pub async fn give_way(&self, at_most: Duration) -> Duration {
+        let started = Instant::now();
+        while self.busy() > 0 && started.elapsed() < at_most {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        started.elapsed()
+    }
 }
 
 /// How a periodic job is scheduled.
@@ -39,6 +83,11 @@ pub struct Every {
 impl Worker {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The request counter background steps give way to.
+    pub fn foreground(&self) -> &Foreground {
+        &self.foreground
     }
 
     /// Cancelled when the worker shuts down: long jobs may check it between steps.
@@ -170,5 +219,29 @@ where
         .increment(1);
     if let Some(lock) = lock {
         lock.release().await;
+    }
+}
+
+#[cfg(test)]
+mod foreground_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_background_step_waits_for_requests_in_flight_but_not_forever() {
+        let fg = Foreground::default();
+        assert!(fg.give_way(Duration::from_secs(5)).await < Duration::from_millis(5));
+        let request = fg.enter();
+        assert_eq!(fg.busy(), 1);
+        // Bounded: with a request that never ends, the step goes on after `at_most`.
+        let waited = fg.give_way(Duration::from_millis(30)).await;
+        assert!(waited >= Duration::from_millis(30), "{waited:?}");
+        // Released: a request ending mid-wait lets the step go on at once.
+        let fg2 = fg.clone();
+        let waiter = tokio::spawn(async move { fg2.give_way(Duration::from_secs(10)).await });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        drop(request);
+        let waited = waiter.await.unwrap();
+        assert!(waited < Duration::from_secs(1), "{waited:?}");
+        assert_eq!(fg.busy(), 0);
     }
 }

@@ -131,15 +131,18 @@ pub struct Shedding {
     reads: Arc<Semaphore>,
     ingest: Arc<Semaphore>,
     bounds: (usize, usize),
+    /// Read requests in flight, which background recomputation gives way to.
+    foreground: service::worker::Foreground,
 }
 
 impl Shedding {
-    pub fn new(reads: usize, ingest: usize) -> Self {
+    pub fn new(reads: usize, ingest: usize, foreground: service::worker::Foreground) -> Self {
         let bounds = (reads.max(1), ingest.max(1));
         Self {
             reads: Arc::new(Semaphore::new(bounds.0)),
             ingest: Arc::new(Semaphore::new(bounds.1)),
             bounds,
+            foreground,
         }
     }
 
@@ -177,6 +180,7 @@ pub async fn shed_load(State(shed): State<Shedding>, req: Request, next: Next) -
             .insert(RETRY_AFTER, HeaderValue::from_static("1"));
         return resp;
     };
+    let _busy = shed.foreground.enter();
     next.run(req).await
 }
 
