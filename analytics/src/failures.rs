@@ -13,8 +13,14 @@
 //! * **Retries**: `retry_success` is the share of retried attempts (attempt number > 1) that
 //!   completed, among those that finished (completed, failed or timed out; 0 when there are
 //!   none). The attempt distribution counts records per attempt number, skipped records
-//!   excluded (they never ran); a logical execution is a `(workflow_execution_id, task_id)`
-//!   pair, and its number of attempts is its highest attempt number.
+//!   excluded (they never ran). A *logical execution* is a `(workflow_execution_id, task_id,
+//!   instance)` triple — one input of a task that runs several instances per run (a Nextflow
+//!   process over samples), or the task's one execution per run when the instance is empty —
+//!   and its number of attempts is its highest attempt number among records that ran. It was
+//!   *retried* when that number exceeds 1, and *eventually succeeded* when one of its records
+//!   completed; `retried_eventually_succeeded` is the share of retried logical executions that
+//!   eventually succeeded (0 when none was retried). Keying by `(run, task)` alone (issue #13)
+//!   merged a run's instances into one execution with the largest attempt number of any.
 //! * **Cascades, root causes, impact radius, recovery time** ([`cascade`]).
 
 pub mod cascade;
@@ -123,15 +129,18 @@ pub struct AttemptCount {
     pub finished: u64,
     /// Skipped records with this attempt number (they never ran).
     pub skipped: u64,
-    /// Logical executions `(workflow_execution_id, task_id)` whose highest attempt number among
-    /// records that ran is this one.
+    /// Logical executions `(workflow_execution_id, task_id, instance)` whose highest attempt
+    /// number among records that ran is this one.
     pub logical: u64,
+    /// Of `logical`, those with a completed record (any attempt).
+    pub succeeded: u64,
 }
 
 /// Counts of `task_execs` per attempt number, by attempt number.
 pub fn attempt_counts(task_execs: &[Execution]) -> Vec<AttemptCount> {
     let mut by_attempt: BTreeMap<u32, AttemptCount> = BTreeMap::new();
-    let mut logical: HashMap<(&str, &str), u32> = HashMap::new();
+    // (run, task, instance) → (highest attempt, whether a record completed).
+    let mut logical: HashMap<(&str, &str, &str), (u32, bool)> = HashMap::new();
     for e in task_execs {
         let c = by_attempt.entry(e.attempt).or_insert(AttemptCount {
             attempt: e.attempt,
@@ -145,13 +154,19 @@ pub fn attempt_counts(task_execs: &[Execution]) -> Vec<AttemptCount> {
         c.completed += u64::from(e.status == ExecutionStatus::Completed);
         c.finished += u64::from(e.status == ExecutionStatus::Completed || e.is_failure());
         let m = logical
-            .entry((e.workflow_execution_id.as_str(), e.task_id.as_str()))
+            .entry((
+                e.workflow_execution_id.as_str(),
+                e.task_id.as_str(),
+                e.instance.as_str(),
+            ))
             .or_default();
-        *m = (*m).max(e.attempt);
+        m.0 = m.0.max(e.attempt);
+        m.1 |= e.status == ExecutionStatus::Completed;
     }
-    for top in logical.into_values() {
+    for (top, succeeded) in logical.into_values() {
         if let Some(c) = by_attempt.get_mut(&top) {
             c.logical += 1;
+            c.succeeded += u64::from(succeeded);
         }
     }
     by_attempt.into_values().collect()
@@ -170,8 +185,22 @@ pub fn retry_success_of(counts: &[AttemptCount]) -> f64 {
     }
 }
 
-/// Records per attempt number (skipped excluded), the largest attempt number, and the mean
-/// number of attempts per logical execution.
+/// Share of retried logical executions (highest attempt > 1) with a completed record; 0 when
+/// none was retried.
+pub fn retried_eventually_succeeded_of(counts: &[AttemptCount]) -> f64 {
+    let (succeeded, retried) = counts
+        .iter()
+        .filter(|c| c.attempt > 1)
+        .fold((0u64, 0u64), |(s, r), a| (s + a.succeeded, r + a.logical));
+    if retried == 0 {
+        0.0
+    } else {
+        succeeded as f64 / retried as f64
+    }
+}
+
+/// Records per attempt number (skipped excluded), the largest attempt number, the mean
+/// number of attempts per logical execution and how many were retried.
 pub fn retry_distribution_of(counts: &[AttemptCount]) -> RetryDistribution {
     let by_attempt: BTreeMap<u32, u64> = counts
         .iter()
@@ -191,6 +220,11 @@ pub fn retry_distribution_of(counts: &[AttemptCount]) -> RetryDistribution {
         } else {
             attempts / logical as f64
         },
+        retried: counts
+            .iter()
+            .filter(|c| c.attempt > 1)
+            .map(|c| c.logical)
+            .sum(),
     }
 }
 
@@ -199,8 +233,8 @@ pub fn retry_success(task_execs: &[Execution]) -> f64 {
     retry_success_of(&attempt_counts(task_execs))
 }
 
-/// Records per attempt number (skipped excluded), the largest attempt number, and the mean
-/// number of attempts per logical execution.
+/// Records per attempt number (skipped excluded), the largest attempt number, the mean
+/// number of attempts per logical execution and how many were retried.
 pub fn retry_distribution(task_execs: &[Execution]) -> RetryDistribution {
     retry_distribution_of(&attempt_counts(task_execs))
 }
@@ -355,6 +389,7 @@ pub fn failure_metrics_with(
         failure_rate: failure_rate(sample),
         common_errors: error_patterns(sample, opts),
         retry_success: retry_success_of(&evidence.attempts),
+        retried_eventually_succeeded: retried_eventually_succeeded_of(&evidence.attempts),
         retry_attempts: retry_distribution_of(&evidence.attempts),
         root_causes: cascade::root_causes(&evidence.affected, &states, &graph),
         recovery_time: evidence.recovery.mean_ms(),
@@ -431,8 +466,40 @@ mod tests {
         assert_eq!(d.max_attempts, 3);
         // Logical executions r1..r3, r5: attempts 3, 1, 2, 2.
         assert_eq!(d.mean_attempts, 8.0 / 4.0);
+        // Retried: r1, r3 (completed at last) and r5 (still running): 2 of 3.
+        assert_eq!(d.retried, 3);
+        assert_eq!(
+            retried_eventually_succeeded_of(&attempt_counts(&v)),
+            2.0 / 3.0
+        );
         assert_eq!(retry_success(&v[3..4]), 0.0);
         assert_eq!(retry_distribution(&[]), RetryDistribution::default());
+    }
+
+    #[test]
+    fn a_runs_instances_are_separate_logical_executions() {
+        // One run of a process over three samples. s1: fail, fail, ok. s2: ok. s3: fail, fail.
+        let inst = |sample: &str, attempt: u32, status| Execution {
+            instance: sample.to_owned(),
+            execution_id: format!("{sample}/{attempt}"),
+            attempt,
+            ..exec("", "t", status)
+        };
+        let v = [
+            inst("s1", 1, Failed),
+            inst("s2", 1, Completed),
+            inst("s3", 1, Failed),
+            inst("s1", 2, Failed),
+            inst("s3", 2, Failed),
+            inst("s1", 3, Completed),
+        ];
+        let d = retry_distribution(&v);
+        // Attempts 3, 1, 2 (keyed by run and task alone: one execution of 3 attempts).
+        assert_eq!(d.mean_attempts, 6.0 / 3.0);
+        assert_eq!((d.max_attempts, d.retried), (3, 2));
+        // s1 succeeded at its third attempt, s3 never: 1 of 2; per attempt 1 of 3.
+        assert_eq!(retried_eventually_succeeded_of(&attempt_counts(&v)), 0.5);
+        assert_eq!(retry_success(&v), 1.0 / 3.0);
     }
 
     #[test]
@@ -562,6 +629,7 @@ mod tests {
                     finished: 2,
                     skipped: 1,
                     logical: 1,
+                    succeeded: 1,
                 },
                 AttemptCount {
                     attempt: 2,
@@ -570,6 +638,7 @@ mod tests {
                     finished: 1,
                     skipped: 0,
                     logical: 1,
+                    succeeded: 1,
                 },
             ]
         );

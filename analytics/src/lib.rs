@@ -14,6 +14,7 @@ pub mod profile;
 pub mod resources;
 pub mod rollup;
 pub mod series;
+pub mod simulate;
 pub mod sketch;
 pub mod statistics;
 pub mod task;

@@ -3,11 +3,19 @@
 //! them. Counts and sums add; duration moments merge exactly with the parallel-variance formula
 //! of Chan, Golub & LeVeque ("Algorithms for computing the sample variance", 1983); quantiles
 //! come from a [`Sketch`] within [`crate::sketch::RELATIVE_ACCURACY`].
+//!
+//! Two groups of durations are kept, as [`crate::statistics`] defines them: every execution
+//! with a duration except skipped ones (`dur_*`, `sketch`), and completed runs among them
+//! (`completed_*`, `completed_sketch`), which the headline statistics describe. The other
+//! attempts that ran (`UnsuccessfulDurations`) are the difference: counts and sums subtract
+//! exactly, and so do the sketch's buckets key by key (a sketch of a union is the sum of the
+//! sketches), so their quantiles keep the sketch's α. Their M2 would not subtract cleanly
+//! (Chan's merge runs one way), which is why that block has no standard deviation.
 
 use chrono::{DateTime, Utc};
 use types::{
     ExecutionStatistics, ExecutionStatus, HistogramBin, SeriesBucket, TaskCostAnalysis,
-    TaskPerformanceMetrics, TrendDirection,
+    TaskPerformanceMetrics, TrendDirection, UnsuccessfulDurations,
 };
 
 use crate::cost::CostModel;
@@ -39,8 +47,15 @@ pub struct Rollup {
     /// (allocated memory, else the peak), as `cost::execution_cost` prices them.
     pub core_hours: f64,
     pub gb_hours: f64,
-    /// Durations of completed runs (the charts' p50/p95 per bucket, outlier cut-offs).
+    /// Durations of completed runs (the headline percentiles, the charts' p50/p95 per bucket,
+    /// outlier cut-offs).
     pub completed_sketch: Sketch,
+    /// Moments of the completed runs' durations, as `dur_*` are of all of them.
+    pub completed_n: u64,
+    pub completed_sum: f64,
+    pub completed_m2: f64,
+    pub completed_min: Option<f64>,
+    pub completed_max: Option<f64>,
     /// Σ and count of CPU shares (CPU time ÷ wall time ÷ allocated cores).
     pub cpu_share_sum: f64,
     pub cpu_share_n: u64,
@@ -95,32 +110,33 @@ impl Rollup {
                 }
             }
         }
-        r.dur_n = durations.len() as u64;
-        r.dur_sum = durations.iter().sum();
-        let mean = r.mean();
-        r.dur_m2 = durations.iter().map(|d| (d - mean).powi(2)).sum();
-        r.dur_min = durations.iter().copied().reduce(f64::min);
-        r.dur_max = durations.iter().copied().reduce(f64::max);
+        (r.dur_n, r.dur_sum, r.dur_m2, r.dur_min, r.dur_max) = moments(&durations);
+        (
+            r.completed_n,
+            r.completed_sum,
+            r.completed_m2,
+            r.completed_min,
+            r.completed_max,
+        ) = moments(&completed);
         r.sketch = Sketch::of(durations);
         r.completed_sketch = Sketch::of(completed);
         r
     }
 
-    fn mean(&self) -> f64 {
-        if self.dur_n == 0 {
-            0.0
-        } else {
-            self.dur_sum / self.dur_n as f64
-        }
-    }
-
     /// Adds another summary: exact for counts, sums, min, max and M2; the sketch keeps α.
     pub fn merge(&mut self, o: &Rollup) {
-        let (na, nb) = (self.dur_n as f64, o.dur_n as f64);
-        if nb > 0.0 {
-            let delta = o.mean() - self.mean();
-            self.dur_m2 += o.dur_m2 + delta * delta * na * nb / (na + nb);
-        }
+        self.dur_m2 = chan_m2(
+            (self.dur_n, self.dur_sum, self.dur_m2),
+            (o.dur_n, o.dur_sum, o.dur_m2),
+        );
+        self.completed_m2 = chan_m2(
+            (self.completed_n, self.completed_sum, self.completed_m2),
+            (o.completed_n, o.completed_sum, o.completed_m2),
+        );
+        self.completed_n += o.completed_n;
+        self.completed_sum += o.completed_sum;
+        self.completed_min = opt(self.completed_min, o.completed_min, f64::min);
+        self.completed_max = opt(self.completed_max, o.completed_max, f64::max);
         self.executions += o.executions;
         self.completed += o.completed;
         self.failed += o.failed;
@@ -145,7 +161,8 @@ impl Rollup {
     }
 
     /// ExecutionStatistics from the summary: counts, mean, min, max and standard deviation
-    /// exact; p50/p95/p99 within α of the exact type-7 values (and clamped to [min, max]).
+    /// (of completed runs) exact; p50/p95/p99 within α of the exact type-7 values (and clamped
+    /// to [min, max]); the unsuccessful block as [`Rollup::unsuccessful`] says.
     pub fn statistics(&self, trend_direction: TrendDirection) -> ExecutionStatistics {
         let mut s = ExecutionStatistics {
             total_executions: self.executions,
@@ -159,13 +176,13 @@ impl Rollup {
         if self.executions > 0 {
             s.success_rate = 100.0 * self.completed as f64 / self.executions as f64;
         }
-        if let (Some(min), Some(max)) = (self.dur_min, self.dur_max) {
-            let mean = self.mean();
+        if let (Some(min), Some(max)) = (self.completed_min, self.completed_max) {
+            let mean = mean(self.completed_sum, self.completed_n);
             s.avg_duration = mean;
             s.min_duration = min;
             s.max_duration = max;
-            s.standard_deviation = if self.dur_n > 1 {
-                (self.dur_m2.max(0.0) / (self.dur_n - 1) as f64).sqrt()
+            s.standard_deviation = if self.completed_n > 1 {
+                (self.completed_m2.max(0.0) / (self.completed_n - 1) as f64).sqrt()
             } else {
                 0.0
             };
@@ -174,10 +191,42 @@ impl Rollup {
             } else {
                 0.0
             };
-            let q = |q: f64| self.sketch.quantile(q).map_or(0.0, |v| v.clamp(min, max));
+            let q = |q: f64| {
+                self.completed_sketch
+                    .quantile(q)
+                    .map_or(0.0, |v| v.clamp(min, max))
+            };
             (s.p50_duration, s.p95_duration, s.p99_duration) = (q(0.5), q(0.95), q(0.99));
         }
+        s.unsuccessful_durations = self.unsuccessful();
         s
+    }
+
+    /// The attempts that ran without completing: all durations minus the completed ones.
+    /// Count exact, mean exact up to the rounding of two sums, p50/p95 within α (from the
+    /// difference of the two sketches); max exact when such an attempt is the longest of the
+    /// window, else its sketch bucket's (within α, at most the window's longest).
+    pub fn unsuccessful(&self) -> UnsuccessfulDurations {
+        let n = self.dur_n.saturating_sub(self.completed_n);
+        let (Some(lo), Some(hi)) = (self.dur_min, self.dur_max) else {
+            return UnsuccessfulDurations::default();
+        };
+        if n == 0 {
+            return UnsuccessfulDurations::default();
+        }
+        let sketch = self.sketch.minus(&self.completed_sketch);
+        let max = match self.completed_max {
+            Some(c) if c >= hi => sketch.quantile(1.0).map_or(hi, |v| v.clamp(lo, hi)),
+            _ => hi,
+        };
+        let q = |q: f64| sketch.quantile(q).map_or(0.0, |v| v.clamp(lo, max));
+        UnsuccessfulDurations {
+            count: n,
+            avg: (self.dur_sum - self.completed_sum).max(0.0) / n as f64,
+            p50: q(0.5),
+            p95: q(0.95),
+            max,
+        }
     }
 
     /// The cost analysis from the summed cost inputs (equal to `cost::cost_analysis` over the
@@ -360,6 +409,34 @@ impl OutlierCutoffs {
     }
 }
 
+fn mean(sum: f64, n: u64) -> f64 {
+    if n == 0 { 0.0 } else { sum / n as f64 }
+}
+
+/// Count, Σ, M2, min and max of some durations.
+fn moments(d: &[f64]) -> (u64, f64, f64, Option<f64>, Option<f64>) {
+    let sum: f64 = d.iter().sum();
+    let m = mean(sum, d.len() as u64);
+    (
+        d.len() as u64,
+        sum,
+        d.iter().map(|x| (x - m).powi(2)).sum(),
+        d.iter().copied().reduce(f64::min),
+        d.iter().copied().reduce(f64::max),
+    )
+}
+
+/// M2 of the union of two groups given as (count, Σ, M2): Chan et al.'s parallel formula,
+/// M2a + M2b + δ² na nb / (na + nb), δ the difference of the means.
+fn chan_m2((na, sa, m2a): (u64, f64, f64), (nb, sb, m2b): (u64, f64, f64)) -> f64 {
+    if na == 0 || nb == 0 {
+        return m2a + m2b;
+    }
+    let delta = mean(sb, nb) - mean(sa, na);
+    let (na, nb) = (na as f64, nb as f64);
+    m2a + m2b + delta * delta * na * nb / (na + nb)
+}
+
 fn opt(a: Option<f64>, b: Option<f64>, f: fn(f64, f64) -> f64) -> Option<f64> {
     match (a, b) {
         (Some(a), Some(b)) => Some(f(a, b)),
@@ -410,6 +487,7 @@ mod tests {
                     5 => ExecutionStatus::Skipped,
                     9 => ExecutionStatus::Timeout,
                     13 => ExecutionStatus::Running,
+                    17 => ExecutionStatus::Cancelled,
                     _ => ExecutionStatus::Completed,
                 };
                 let d = (status != ExecutionStatus::Running).then_some(1_000 + (i * 37) % 900);
@@ -435,7 +513,7 @@ mod tests {
                 s.successful_executions,
                 s.failed_executions
             ),
-            (200, 160, 10)
+            (200, 150, 10)
         );
         assert_eq!((s.timeout_executions, s.retried_executions), (10, 29));
         assert_eq!(
@@ -451,6 +529,30 @@ mod tests {
         ] {
             assert!((a - e).abs() <= 0.01 * e, "{a} vs {e}");
         }
+        // The unsuccessful block: the failed, timed-out and cancelled runs' 30 durations.
+        let (u, x) = (&s.unsuccessful_durations, &exact.unsuccessful_durations);
+        assert_eq!((u.count, x.count), (30, 30));
+        assert!((u.avg - x.avg).abs() < 1e-9 * x.avg);
+        for (a, e) in [(u.p50, x.p50), (u.p95, x.p95), (u.max, x.max)] {
+            assert!((a - e).abs() <= 0.01 * e, "{a} vs {e}");
+        }
+        assert!(s.avg_duration != u.avg);
+    }
+
+    #[test]
+    fn the_unsuccessful_max_is_exact_when_a_failed_attempt_is_the_longest() {
+        use ExecutionStatus::*;
+        let one = |status, d| run(1, status, Some(d));
+        let killed_last = Rollup::of(&[one(Completed, 1000), one(Failed, 5000), one(Failed, 300)]);
+        let u = killed_last.unsuccessful();
+        assert_eq!((u.count, u.avg, u.max), (2, 2650.0, 5000.0));
+        // Here the longest run completed: the failed attempts' max is read off the sketch.
+        let completed_last =
+            Rollup::of(&[one(Completed, 9000), one(Failed, 5000), one(Cancelled, 300)]);
+        let u = completed_last.unsuccessful();
+        assert_eq!((u.count, u.avg), (2, 2650.0));
+        assert!((u.max - 5000.0).abs() <= 0.01 * 5000.0, "{}", u.max);
+        assert_eq!(Rollup::of(&[one(Completed, 10)]).unsuccessful().count, 0);
     }
 
     #[test]

@@ -106,6 +106,23 @@ impl Sketch {
         self.bins = out;
     }
 
+    /// Removes a sub-sketch's counts key by key: the sketch of the values not in `part`, when
+    /// `part` is the sketch of a subset of this sketch's values (counts add, so they
+    /// subtract). Counts floor at 0 should `part` not be such a subset.
+    pub fn minus(&self, part: &Sketch) -> Sketch {
+        let mut bins = self.bins.clone();
+        for &(k, c) in &part.bins {
+            if let Ok(i) = bins.binary_search_by_key(&k, |b| b.0) {
+                bins[i].1 = bins[i].1.saturating_sub(c);
+            }
+        }
+        bins.retain(|b| b.1 > 0);
+        Sketch {
+            zeros: self.zeros.saturating_sub(part.zeros),
+            bins,
+        }
+    }
+
     pub fn count(&self) -> u64 {
         self.zeros + self.bins.iter().map(|b| b.1).sum::<u64>()
     }
@@ -198,6 +215,15 @@ mod tests {
         assert_eq!(m, Sketch::of(a.into_iter().chain(b)));
         assert_eq!(m.count(), 9);
         assert_eq!(m.quantile(0.0), Some(0.0));
+    }
+
+    #[test]
+    fn a_sketch_minus_the_sketch_of_a_subset_is_the_sketch_of_the_rest() {
+        let rest = [0.0, 3.0, 50.0, 90_000.0];
+        let subset = [0.0, 3.0, 7.0, 1200.0];
+        let all = Sketch::of(rest.into_iter().chain(subset));
+        assert_eq!(all.minus(&Sketch::of(subset)), Sketch::of(rest));
+        assert_eq!(all.minus(&all), Sketch::default());
     }
 
     #[test]

@@ -1,9 +1,16 @@
 //! `ExecutionStatistics` of one task over a window (the spec's `_calculate_execution_statistics`).
 //!
-//! As in the spec, duration statistics cover every execution that has a duration, whatever its
-//! status — except skipped executions, which never ran (their recorded span is 0 or the time
-//! to the skip decision) — and the failure rate counts failed and timed-out executions over all
-//! of them.
+//! **Departure from the spec.** The spec's duration statistics cover every execution that has
+//! a duration, whatever its status (skipped ones excepted). Here the headline figures (mean,
+//! min, max, p50/p95/p99, standard deviation, CV) cover *completed runs only*, and the other
+//! executions that ran — failed, timed-out and cancelled attempts: every execution with a
+//! duration that is neither completed nor skipped — get their own block
+//! ([`types::UnsuccessfulDurations`]: count, mean, p50, p95, max). Why: a failed attempt's
+//! duration is its time to failure, not the task's running time. An OOM-killed attempt that
+//! ran for five minutes before the kill and a retry that completed in one minute averaged to
+//! 194 s for a real Nextflow process whose completed runs average 61 s (issue #13). Skipped
+//! executions never ran and are in neither. The failure rate still counts failed and
+//! timed-out executions over all executions.
 //! Percentiles are Hyndman-Fan type 7 (numpy's default, Postgres `percentile_cont`), found by
 //! selection (`select_nth_unstable`, expected O(n)) rather than a full sort ([`quantiles`]), or
 //! read off a sorted slice ([`quantile_sorted`], [`summarize`]): one definition, two access
@@ -17,7 +24,7 @@
 //! α = 0.01 shows fewer than one — the spec asks for alerts with < 5 % false positives.
 
 use statrs::statistics::{Data, Distribution};
-use types::{ExecutionStatistics, ExecutionStatus, TrendDirection};
+use types::{ExecutionStatistics, ExecutionStatus, TrendDirection, UnsuccessfulDurations};
 
 use crate::execution::Execution;
 use crate::trend::{DurationTrend, duration_trend_owned};
@@ -77,10 +84,10 @@ pub fn execution_statistics(execs: &[Execution]) -> StatisticsReport {
         total_executions: execs.len() as u64,
         ..Default::default()
     };
-    // One pass counts and collects the durations and the trend's points. The trend follows
-    // completed runs only: a failed attempt's duration is its time to failure (an OOM kill
-    // ends early), which says nothing about how fast the task runs.
-    let mut durations: Vec<f64> = Vec::with_capacity(execs.len());
+    // One pass counts and collects the two groups of durations and the trend's points (of
+    // completed runs, as the headline).
+    let mut completed: Vec<f64> = Vec::with_capacity(execs.len());
+    let mut unsuccessful: Vec<f64> = Vec::new();
     let mut points: Vec<(f64, f64)> = Vec::with_capacity(execs.len());
     for e in execs {
         match e.status {
@@ -93,26 +100,27 @@ pub fn execution_statistics(execs: &[Execution]) -> StatisticsReport {
             s.retried_executions += 1;
         }
         let Some(d) = e.duration_ms else { continue };
-        if e.status == ExecutionStatus::Skipped {
-            continue;
-        }
-        durations.push(d);
-        if e.status == ExecutionStatus::Completed {
-            points.push((e.start_ms as f64 / 1000.0, d));
+        match e.status {
+            ExecutionStatus::Skipped => {}
+            ExecutionStatus::Completed => {
+                completed.push(d);
+                points.push((e.start_ms as f64 / 1000.0, d));
+            }
+            _ => unsuccessful.push(d),
         }
     }
     if s.total_executions > 0 {
         s.success_rate = 100.0 * s.successful_executions as f64 / s.total_executions as f64;
     }
-    let n = durations.len();
+    let n = completed.len();
     if n > 0 {
-        let (min, max, sum) = durations.iter().fold(
+        let (min, max, sum) = completed.iter().fold(
             (f64::INFINITY, f64::NEG_INFINITY, 0.0),
             |(lo, hi, sum), d| (lo.min(*d), hi.max(*d), sum + d),
         );
         let mean = sum / n as f64;
         let var = if n > 1 {
-            durations.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1) as f64
+            completed.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1) as f64
         } else {
             0.0
         };
@@ -125,14 +133,30 @@ pub fn execution_statistics(execs: &[Execution]) -> StatisticsReport {
         } else {
             0.0
         };
-        if let Some(q) = quantiles(&mut durations, &[0.5, 0.95, 0.99]) {
+        if let Some(q) = quantiles(&mut completed, &[0.5, 0.95, 0.99]) {
             (s.p50_duration, s.p95_duration, s.p99_duration) = (q[0], q[1], q[2]);
         }
     }
-    drop(durations);
+    drop(completed);
+    s.unsuccessful_durations = unsuccessful_durations(&mut unsuccessful);
     let trend = duration_trend_owned(points, TREND_ALPHA).ok();
     s.trend_direction = trend.as_ref().map_or(TrendDirection::Stable, direction_of);
     StatisticsReport { stats: s, trend }
+}
+
+/// The block of the attempts that ran without completing, from their durations (reordered).
+fn unsuccessful_durations(durations: &mut [f64]) -> UnsuccessfulDurations {
+    let Some(q) = quantiles(durations, &[0.5, 0.95]) else {
+        return UnsuccessfulDurations::default();
+    };
+    let n = durations.len();
+    UnsuccessfulDurations {
+        count: n as u64,
+        avg: durations.iter().sum::<f64>() / n as f64,
+        p50: q[0],
+        p95: q[1],
+        max: durations.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    }
 }
 
 /// Significant and at least [`MIN_RELATIVE_CHANGE`] across the window, else stable.
@@ -169,9 +193,10 @@ mod tests {
     }
 
     #[test]
-    fn counts_rates_and_the_spec_duration_rule_on_a_hand_worked_window() {
+    fn counts_rates_and_the_completed_duration_rule_on_a_hand_worked_window() {
         use ExecutionStatus::*;
-        // Durations of every status count but skipped; the running one has none.
+        // Completed runs make the headline; failed, timed-out (and cancelled) attempts the
+        // unsuccessful block; the running one has no duration, the skipped one never ran.
         let execs = vec![
             exec(0, Completed, 1, Some(120.0)),
             exec(1, Failed, 1, Some(80.0)),
@@ -193,18 +218,64 @@ mod tests {
             (7, 3, 1, 1, 1)
         );
         assert!((s.success_rate - 300.0 / 7.0).abs() < 1e-12);
-        // numpy: np.percentile([120, 80, 200, 3000, 110], [50, 95, 99]) -> [120, 2440, 2888]
+        // Postgres 15: SELECT avg(d), stddev_samp(d), percentile_cont(array[0.5, 0.95, 0.99])
+        //   WITHIN GROUP (ORDER BY d) FROM unnest(array[120, 200, 110]::float8[]) d
+        //   -> 143.33333333333334 | 49.32882862316247 | {120, 192, 198.4}
         for (got, want) in [
+            (s.avg_duration, 430.0 / 3.0),
+            (s.standard_deviation, 49.328_828_623_162_47),
             (s.p50_duration, 120.0),
-            (s.p95_duration, 2440.0),
-            (s.p99_duration, 2888.0),
+            (s.p95_duration, 192.0),
+            (s.p99_duration, 198.4),
         ] {
             approx::assert_relative_eq!(got, want, max_relative = crate::tolerances::REL);
         }
-        assert_eq!(
-            (s.min_duration, s.max_duration, s.avg_duration),
-            (80.0, 3000.0, 702.0)
-        );
+        assert_eq!((s.min_duration, s.max_duration), (110.0, 200.0));
+        // The failed 80 ms and the timed-out 3,000 ms: percentile_cont over [80, 3000]
+        // -> {1540, 2854}.
+        let u = &s.unsuccessful_durations;
+        assert_eq!((u.count, u.avg, u.p50, u.max), (2, 1540.0, 1540.0, 3000.0));
+        approx::assert_relative_eq!(u.p95, 2854.0, max_relative = crate::tolerances::REL);
+    }
+
+    #[test]
+    fn an_oom_heavy_task_is_described_by_its_completed_runs_not_its_killed_attempts() {
+        use ExecutionStatus::*;
+        // The shape of issue #13's Nextflow process: attempts killed for memory after running
+        // several minutes, retries that complete in about a minute. Over all seven attempts
+        // the mean is 194 s (Postgres: avg over the seven values -> 194), as the spec's rule
+        // reported; the completed runs average 61 s.
+        let execs = vec![
+            exec(0, Failed, 1, Some(250_000.0)),
+            exec(1, Failed, 2, Some(280_000.0)),
+            exec(2, Completed, 3, Some(55_000.0)),
+            exec(3, Failed, 1, Some(300_000.0)),
+            exec(4, Failed, 2, Some(345_000.0)),
+            exec(5, Completed, 3, Some(61_000.0)),
+            exec(6, Completed, 1, Some(67_000.0)),
+        ];
+        let s = execution_statistics(&execs).stats;
+        // Postgres 15 over [55, 61, 67] s: avg 61, stddev_samp 6,
+        // percentile_cont(0.5, 0.95, 0.99) -> {61, 66.4, 66.88}.
+        for (got, want) in [
+            (s.avg_duration, 61_000.0),
+            (s.standard_deviation, 6_000.0),
+            (s.coefficient_of_variation, 6.0 / 61.0),
+            (s.p50_duration, 61_000.0),
+            (s.p95_duration, 66_400.0),
+            (s.p99_duration, 66_880.0),
+        ] {
+            approx::assert_relative_eq!(got, want, max_relative = crate::tolerances::REL);
+        }
+        assert_eq!((s.min_duration, s.max_duration), (55_000.0, 67_000.0));
+        // Over the four killed attempts [250, 280, 300, 345] s: avg 293.75,
+        // percentile_cont(0.5, 0.95) -> {290, 338.25}, max 345.
+        let u = &s.unsuccessful_durations;
+        assert_eq!((u.count, u.p50, u.max), (4, 290_000.0, 345_000.0));
+        approx::assert_relative_eq!(u.avg, 293_750.0, max_relative = crate::tolerances::REL);
+        approx::assert_relative_eq!(u.p95, 338_250.0, max_relative = crate::tolerances::REL);
+        let all = (s.avg_duration * 3.0 + u.avg * 4.0) / 7.0;
+        approx::assert_relative_eq!(all, 194_000.0, max_relative = crate::tolerances::REL);
     }
 
     #[test]

@@ -59,6 +59,7 @@ struct ExecutionRow {
     task_key: Option<String>,
     execution_key: String,
     run_key: String,
+    instance_key: String,
     #[sqlx(try_from = "String")]
     status: ExecutionStatus,
     attempt_number: Option<i32>,
@@ -66,7 +67,7 @@ struct ExecutionRow {
     end_time: Option<DateTime<Utc>>,
     duration_ms: Option<i64>,
     cpu_time_ms: Option<i64>,
-    memory_peak_mb: Option<i32>,
+    memory_peak_mb: Option<f64>,
     cpu_allocated_cores: Option<f64>,
     memory_allocated_mb: Option<f64>,
     input_size_bytes: Option<i64>,
@@ -120,13 +121,14 @@ impl ExecutionRow {
             task_id: self.task_key.unwrap_or_else(|| task_key.to_owned()),
             workflow_id: workflow_key.to_owned(),
             workflow_execution_id: self.run_key,
+            instance: self.instance_key,
             status: self.status,
             attempt: attempt_of(self.attempt_number),
             start_ms: self.start_time.timestamp_millis(),
             end_ms: self.end_time.map(|t| t.timestamp_millis()),
             duration_ms: f(self.duration_ms),
             cpu_time_ms: f(self.cpu_time_ms),
-            memory_peak_mb: self.memory_peak_mb.map(f64::from),
+            memory_peak_mb: self.memory_peak_mb,
             cpu_allocated_cores: self.cpu_allocated_cores,
             memory_allocated_mb: self.memory_allocated_mb,
             input_size_bytes: f(self.input_size_bytes),
@@ -278,6 +280,7 @@ struct AttemptRow {
     finished: i64,
     skipped: i64,
     logical: i64,
+    succeeded: i64,
     recovered: i64,
     total_ms: f64,
 }
@@ -334,6 +337,7 @@ pub async fn failure_evidence(
             finished: n(r.finished),
             skipped: n(r.skipped),
             logical: n(r.logical),
+            succeeded: n(r.succeeded),
         })
         .collect();
     Ok(evidence)

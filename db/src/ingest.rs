@@ -305,6 +305,11 @@ async fn upsert_executions(
         .execute(&mut **tx)
         .await?;
     }
+    // Retry flags of the failure rows of every logical execution the batch touched, stored
+    // ones included: a retry arriving now marks the earlier attempt's failure as retried.
+    sqlx::query(include_str!("sql/ingest_retry_flags.sql"))
+        .execute(&mut **tx)
+        .await?;
     Ok((inserted, updated))
 }
 
@@ -329,7 +334,7 @@ async fn stage<'a>(
              duration_ms, status, attempt_number, input_size_bytes, output_size_bytes, cpu_time_ms, \
              memory_peak_mb, io_operations, network_calls, error_details, retry_reason, execution_key, \
              read_bytes, write_bytes, bytes_transferred, cpu_allocated_cores, memory_allocated_mb, host, \
-             input_hash, attributes, ord, correction) FROM STDIN (FORMAT csv)",
+             input_hash, attributes, ord, correction, instance_key) FROM STDIN (FORMAT csv)",
         )
         .await?;
     copy.send(csv.into_bytes()).await?;
@@ -510,11 +515,7 @@ fn stage_csv<'a>(rows: impl Iterator<Item = (usize, &'a ExecutionRecord, Uuid, U
         out.push(',');
         push_opt(&mut out, r.cpu_time_ms);
         out.push(',');
-        push_opt(
-            &mut out,
-            r.memory_peak_mb
-                .map(|m| m.round().min(f64::from(i32::MAX)) as i32),
-        );
+        push_opt(&mut out, r.memory_peak_mb);
         out.push(',');
         push_opt(&mut out, r.io_operations);
         out.push(',');
@@ -552,7 +553,8 @@ fn stage_csv<'a>(rows: impl Iterator<Item = (usize, &'a ExecutionRecord, Uuid, U
             &mut out,
             &serde_json::to_string(&r.attributes).unwrap_or_else(|_| "{}".into()),
         );
-        let _ = write!(out, ",{ord},{}", r.correction);
+        let _ = write!(out, ",{ord},{},", r.correction);
+        push_text(&mut out, r.instance_id.as_deref().unwrap_or(""));
         out.push('\n');
     }
     out

@@ -37,7 +37,7 @@ pub struct ExecutionListRow {
     pub end_time: Option<DateTime<Utc>>,
     pub duration_ms: Option<i64>,
     pub cpu_time_ms: Option<i64>,
-    pub memory_peak_mb: Option<i32>,
+    pub memory_peak_mb: Option<f64>,
     pub host: Option<String>,
     pub error_details: Option<serde_json::Value>,
     pub retry_reason: Option<String>,

@@ -134,6 +134,11 @@ struct RollupRow {
     cpu_share_n: i32,
     memory_peak_max: Option<f64>,
     memory_allocated_max: Option<f64>,
+    completed_n: i32,
+    completed_sum: f64,
+    completed_m2: f64,
+    completed_min: Option<f64>,
+    completed_max: Option<f64>,
 }
 
 fn count(v: i32) -> u64 {
@@ -173,6 +178,11 @@ impl From<RollupRow> for Rollup {
             cpu_share_n: count(r.cpu_share_n),
             memory_peak_max: r.memory_peak_max,
             memory_allocated_max: r.memory_allocated_max,
+            completed_n: count(r.completed_n),
+            completed_sum: r.completed_sum,
+            completed_m2: r.completed_m2,
+            completed_min: r.completed_min,
+            completed_max: r.completed_max,
         }
     }
 }
@@ -187,7 +197,7 @@ struct RawRow {
     start_time: DateTime<Utc>,
     duration_ms: Option<i64>,
     cpu_time_ms: Option<i64>,
-    memory_peak_mb: Option<i32>,
+    memory_peak_mb: Option<f64>,
     cpu_allocated_cores: Option<f64>,
     memory_allocated_mb: Option<f64>,
 }
@@ -202,7 +212,7 @@ impl RawRow {
                 .unwrap_or(1),
             duration_ms: self.duration_ms.map(|d| d as f64),
             cpu_time_ms: self.cpu_time_ms.map(|c| c as f64),
-            memory_peak_mb: self.memory_peak_mb.map(f64::from),
+            memory_peak_mb: self.memory_peak_mb,
             cpu_allocated_cores: self.cpu_allocated_cores,
             memory_allocated_mb: self.memory_allocated_mb,
             ..Execution::new("", "", "", self.status, start, None)

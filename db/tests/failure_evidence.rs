@@ -2,7 +2,8 @@
 //! their failed and skipped final states) answers as the record-based rules of
 //! `analytics::failures` do over every record, on deliberately untidy data: a diamond DAG,
 //! every status in every position, one to three attempts with the attempt number sometimes
-//! absent, failures without an error type, and a window that cuts runs in two.
+//! absent, failures without an error type, two instances of tasks b and c per run (logical
+//! executions and recovery per instance, issue #13), and a window that cuts runs in two.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 use analytics::execution::Execution;
@@ -25,7 +26,8 @@ fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-/// 300 runs, ten minutes apart, of every task with one to three attempts of random status.
+/// 300 runs, ten minutes apart, of every task with one to three attempts of random status; b and
+/// c run two instances (`i0`, `i1`) per run, each with its own attempts.
 fn history() -> Vec<Value> {
     let mut x: u64 = 99;
     let mut next = move || {
@@ -48,15 +50,19 @@ fn history() -> Vec<Value> {
     let mut out = Vec::new();
     for run in 0..300i64 {
         for (depth, task) in [0i64, 1, 1, 2].iter().zip(TASKS) {
-            let attempts = 1 + (next() * 3.0) as i64;
-            for k in 0..attempts {
+            let instances = if *depth == 1 { 2 } else { 1 };
+            let mut attempts = Vec::new();
+            for i in 0..instances {
+                attempts.extend((0..1 + (next() * 3.0) as i64).map(|k| (i, k)));
+            }
+            for (i, k) in attempts {
                 let status = statuses[(next() * statuses.len() as f64) as usize];
                 let start = base
                     + TimeDelta::minutes(run * 10)
                     + TimeDelta::seconds(depth * 90 + k * 20)
                     + TimeDelta::milliseconds((next() * 999.0) as i64);
                 let mut e = json!({
-                    "executionId": format!("r{run}/{task}/{k}"), "workflowId": "wf",
+                    "executionId": format!("r{run}/{task}/{i}/{k}"), "workflowId": "wf",
                     "workflowExecutionId": format!("r{run}"), "taskId": task,
                     "taskName": task, "status": status,
                     "startTime": start.to_rfc3339(),
@@ -64,6 +70,9 @@ fn history() -> Vec<Value> {
                 });
                 if next() < 0.8 {
                     e["attemptNumber"] = json!(k + 1);
+                }
+                if instances > 1 {
+                    e["instanceId"] = json!(format!("i{i}"));
                 }
                 if matches!(status, "failed" | "timeout" | "skipped") && next() < 0.8 {
                     let kind = ["E1", "E2", "E3"][(next() * 3.0) as usize];
@@ -127,6 +136,11 @@ async fn failure_evidence_from_sql_answers_as_every_record_does(pool: PgPool) {
             assert_eq!(ours.impact_radius, reference.impact_radius, "{what}");
             assert_eq!(ours.retry_attempts, reference.retry_attempts, "{what}");
             assert_eq!(ours.retry_success, reference.retry_success, "{what}");
+            assert_eq!(
+                ours.retried_eventually_succeeded, reference.retried_eventually_succeeded,
+                "{what}"
+            );
+            assert!(reference.retry_attempts.retried > 0, "{what}");
             assert!(
                 (ours.recovery_time - reference.recovery_time).abs() < 1e-6,
                 "{what}: {} vs {}",

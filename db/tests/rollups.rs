@@ -1,6 +1,7 @@
 //! Rollups against a real Postgres: what they answer for a window equals what Postgres computes
 //! over the raw rows of that window (counts, sums, moments exactly; percentiles within 1 % of
-//! `percentile_cont`), and replays keep them in step.
+//! `percentile_cont`), for the headline (completed runs) and the attempts that ran without
+//! completing, and replays keep them in step.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -85,6 +86,11 @@ struct Raw {
     p50: Option<f64>,
     p95: Option<f64>,
     p99: Option<f64>,
+    u_n: i64,
+    u_avg: Option<f64>,
+    u_p50: Option<f64>,
+    u_p95: Option<f64>,
+    u_max: Option<f64>,
 }
 
 async fn raw(pool: &PgPool, w: &TimeWindow) -> Vec<Raw> {
@@ -94,16 +100,25 @@ async fn raw(pool: &PgPool, w: &TimeWindow) -> Vec<Raw> {
                 count(*) FILTER (WHERE status = 'failed') AS failed,
                 count(*) FILTER (WHERE status = 'timeout') AS timeout,
                 count(*) FILTER (WHERE attempt_number > 1) AS retried,
-                avg(duration_ms) FILTER (WHERE status <> 'skipped')::float8 AS avg,
-                stddev_samp(duration_ms) FILTER (WHERE status <> 'skipped')::float8 AS sd,
-                min(duration_ms) FILTER (WHERE status <> 'skipped')::float8 AS min,
-                max(duration_ms) FILTER (WHERE status <> 'skipped')::float8 AS max,
+                avg(duration_ms) FILTER (WHERE status = 'completed')::float8 AS avg,
+                stddev_samp(duration_ms) FILTER (WHERE status = 'completed')::float8 AS sd,
+                min(duration_ms) FILTER (WHERE status = 'completed')::float8 AS min,
+                max(duration_ms) FILTER (WHERE status = 'completed')::float8 AS max,
                 percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms)
-                    FILTER (WHERE status <> 'skipped') AS p50,
+                    FILTER (WHERE status = 'completed') AS p50,
                 percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms)
-                    FILTER (WHERE status <> 'skipped') AS p95,
+                    FILTER (WHERE status = 'completed') AS p95,
                 percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ms)
-                    FILTER (WHERE status <> 'skipped') AS p99
+                    FILTER (WHERE status = 'completed') AS p99,
+                count(duration_ms) FILTER (WHERE status NOT IN ('completed', 'skipped')) AS u_n,
+                avg(duration_ms) FILTER (WHERE status NOT IN ('completed', 'skipped'))::float8
+                    AS u_avg,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms)
+                    FILTER (WHERE status NOT IN ('completed', 'skipped')) AS u_p50,
+                percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms)
+                    FILTER (WHERE status NOT IN ('completed', 'skipped')) AS u_p95,
+                max(duration_ms) FILTER (WHERE status NOT IN ('completed', 'skipped'))::float8
+                    AS u_max
          FROM task_execution_history e JOIN tasks t ON t.id = e.task_id
          WHERE e.start_time >= $1 AND e.start_time < $2
          GROUP BY t.task_key ORDER BY t.task_key",
@@ -167,6 +182,18 @@ async fn window_summaries_from_rollups_match_postgres_over_the_raw_rows(pool: Pg
             (s.p50_duration, e.p50.unwrap()),
             (s.p95_duration, e.p95.unwrap()),
             (s.p99_duration, e.p99.unwrap()),
+        ] {
+            assert!(close(got, want, 0.01), "{}: {got} vs {want}", e.task_key);
+        }
+        // Failed, timed-out and cancelled attempts (running ones here have no duration).
+        let u = &s.unsuccessful_durations;
+        assert_eq!(u.count as i64, e.u_n);
+        assert!(e.u_n > 80, "{}: {}", e.task_key, e.u_n);
+        assert!(close(u.avg, e.u_avg.unwrap(), 1e-9));
+        for (got, want) in [
+            (u.p50, e.u_p50.unwrap()),
+            (u.p95, e.u_p95.unwrap()),
+            (u.max, e.u_max.unwrap()),
         ] {
             assert!(close(got, want, 0.01), "{}: {got} vs {want}", e.task_key);
         }
@@ -275,17 +302,21 @@ async fn rollups_added_batch_by_batch_equal_a_recomputation_from_the_rows(pool: 
                     a.cancelled, a.skipped, a.running, a.retried, a.dur_n, a.dur_zero, a.dur_min,
                     a.dur_max, a.sketch_keys, a.sketch_counts, a.completed_zero, a.completed_keys,
                     a.completed_counts, a.cpu_share_n, a.memory_peak_max, a.memory_allocated_max,
-                    a.dur_p95_hi)
+                    a.dur_p95_hi, a.completed_n, a.completed_min, a.completed_max,
+                    a.completed_p95_hi)
                   IS DISTINCT FROM (b.executions, b.completed, b.failed, b.timeout, b.cancelled,
                     b.skipped, b.running, b.retried, b.dur_n, b.dur_zero, b.dur_min, b.dur_max,
                     b.sketch_keys, b.sketch_counts, b.completed_zero, b.completed_keys,
                     b.completed_counts, b.cpu_share_n, b.memory_peak_max, b.memory_allocated_max,
-                    b.dur_p95_hi)),
+                    b.dur_p95_hi, b.completed_n, b.completed_min, b.completed_max,
+                    b.completed_p95_hi)),
                 max(greatest(abs(a.dur_sum - b.dur_sum) / greatest(b.dur_sum, 1),
+                             abs(a.completed_sum - b.completed_sum) / greatest(b.completed_sum, 1),
                              abs(a.core_hours - b.core_hours) / greatest(b.core_hours, 1e-9),
                              abs(a.gb_hours - b.gb_hours) / greatest(b.gb_hours, 1e-9),
                              abs(a.cpu_share_sum - b.cpu_share_sum) / greatest(b.cpu_share_sum, 1e-9))),
-                max(abs(a.dur_m2 - b.dur_m2) / greatest(b.dur_m2, 1)),
+                max(greatest(abs(a.dur_m2 - b.dur_m2) / greatest(b.dur_m2, 1),
+                             abs(a.completed_m2 - b.completed_m2) / greatest(b.completed_m2, 1))),
                 max(abs(a.completed_median - b.completed_median)
                     / greatest(b.completed_median, 1))
          FROM h_added a JOIN task_rollups_hourly b USING (task_id, bucket)",
@@ -306,8 +337,10 @@ async fn rollups_added_batch_by_batch_equal_a_recomputation_from_the_rows(pool: 
                   IS DISTINCT FROM (b.executions, b.completed, b.failed, b.timeout, b.cancelled,
                     b.skipped, b.running, b.retried, b.dur_n, b.dur_min, b.dur_max)
                   OR abs(a.dur_sum - b.dur_sum) > 1e-9 * b.dur_sum),
-                -- A day's p95 bound may stay above its hours' (still a bound), never below.
-                count(*) FILTER (WHERE a.dur_p95_hi < b.dur_p95_hi)
+                -- A day's p95 bounds may stay above its hours' (still bounds), never below.
+                count(*) FILTER (WHERE a.dur_p95_hi < b.dur_p95_hi
+                                    OR a.completed_p95_hi < b.completed_p95_hi
+                                    OR (a.completed_p95_hi IS NULL) <> (b.completed_p95_hi IS NULL))
          FROM d_added a JOIN task_rollups_daily b USING (task_id, bucket)",
     )
     .fetch_one(&pool)

@@ -33,6 +33,10 @@
 //!   `{workflowExecutionId}/line-{n}`: unique per run, and distinct across runs because the
 //!   run key is part of it. Attributes: `hash`, `tag` (the `tag` column or the ` (tag)`
 //!   suffix), and `queuedMs` (submit → start) when known.
+//! - `instanceId` = the tag, else the whole `name`: a process runs one task per input (sample,
+//!   dataset) in a run, and Nextflow names each after its input and retries it under the same
+//!   name, so the attempts of one input share the instance and the analyses count logical
+//!   executions (run, process, input) rather than one per process and run.
 //! - `status`: COMPLETED → completed, FAILED → failed, ABORTED → cancelled, CACHED → skipped
 //!   (the task did not run in this run: its result came from an earlier run's cache),
 //!   NEW/SUBMITTED/RUNNING → running (no end time).
@@ -492,6 +496,10 @@ pub(crate) fn import_str(text: &str, opts: &ImportOptions) -> Result<ValidBatch,
             workflow_id: String::new(),
             workflow_execution_id: String::new(),
             task_id: String::new(),
+            instance_id: Some(truncate_chars(
+                tag.filter(|t| !t.trim().is_empty()).unwrap_or(name),
+                MAX_KEY_LEN,
+            )),
             workflow_name: None,
             task_name: process.to_owned(),
             task_type: TaskType::Compute,

@@ -400,6 +400,8 @@ pub(crate) fn import_value(doc: &Value, opts: &ImportOptions) -> Result<ValidBat
             workflow_id: workflow_id.clone(),
             workflow_execution_id: workflow_execution_id.clone(),
             task_id: task_key(i),
+            // One execution per WfCommons task (its own taskId): no instances to tell apart.
+            instance_id: None,
             workflow_name: instance_name.map(str::to_owned),
             task_name: task.name.to_owned(),
             task_type: TaskType::Compute,

@@ -355,6 +355,11 @@ fn nextflow_row_times_and_metrics_follow_the_documented_mapping() {
     assert_eq!(r.write_bytes, Some(1_258_291)); // 1.2 × 1024²
     assert_eq!(text(r, "hash").as_deref(), Some("19/beb69e"));
     assert_eq!(text(r, "tag"), None);
+    // No tag: the instance is the whole name.
+    assert_eq!(
+        r.instance_id.as_deref(),
+        Some("CHIPSEQ:OUTPUT_DOCUMENTATION")
+    );
     assert_eq!(
         r.attributes.get("queuedMs"),
         Some(&AttributeValue::Number(79_759.0))
@@ -366,6 +371,7 @@ fn nextflow_row_times_and_metrics_follow_the_documented_mapping() {
     assert_eq!(r.task_id, "chipseq.CHIPSEQ:INPUT_CHECK:SAMPLESHEET_CHECK");
     assert_eq!(r.task_name, "CHIPSEQ:INPUT_CHECK:SAMPLESHEET_CHECK");
     assert_eq!(text(r, "tag").as_deref(), Some("design.csv"));
+    assert_eq!(r.instance_id.as_deref(), Some("design.csv"));
 }
 
 #[test]
@@ -396,6 +402,13 @@ fn nextflow_failed_row_followed_by_same_name_is_attempt_two() {
         ),
         (1, 2, 3)
     );
+    // The three attempts of one input are one logical execution: they share the instance.
+    for r in [first, second, third] {
+        assert_eq!(
+            r.instance_id.as_deref(),
+            Some("label_projection:mlp_scran-pancreas_batch:openproblems-r-base")
+        );
+    }
     assert_eq!(
         (first.status, second.status, third.status),
         (

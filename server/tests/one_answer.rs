@@ -90,6 +90,36 @@ async fn check(pool: PgPool, n: usize) {
         perf["executionStats"]["trendDirection"], "degrading",
         "n={n}"
     );
+    // Both duration blocks, against the means of the generated durations: completed runs in
+    // the headline, every 10th (failed) run in `unsuccessfulDurations`.
+    let d = |i: usize| (1_000 + 1_000 * i / n + (i % 7) * 13) as f64;
+    let mean = |f: &dyn Fn(&usize) -> bool| {
+        let v: Vec<f64> = (0..n).filter(f).map(d).collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    let stats = &perf["executionStats"];
+    let u = &stats["unsuccessfulDurations"];
+    assert_eq!(u["count"].as_u64(), Some(n as u64 / 10), "{u}");
+    let (avg, u_avg) = (
+        stats["avgDuration"].as_f64().unwrap(),
+        u["avg"].as_f64().unwrap(),
+    );
+    assert!((avg - mean(&|i| i % 10 != 9)).abs() < 1e-9 * avg, "{avg}");
+    assert!(
+        (u_avg - mean(&|i| i % 10 == 9)).abs() < 1e-9 * u_avg,
+        "{u_avg}"
+    );
+    let u_max = d((0..n)
+        .filter(|i| i % 10 == 9)
+        .max_by_key(|&i| d(i) as i64)
+        .unwrap());
+    assert!(
+        (u["max"].as_f64().unwrap() - u_max).abs() <= 0.01 * u_max,
+        "{u}"
+    );
+    for key in ["p50", "p95"] {
+        assert!(u[key].as_f64().unwrap() > 0.0, "{u}");
+    }
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -31,7 +31,8 @@ async fn performance_matches_postgres_percentile_cont_and_hand_counts(pool: PgPo
         "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms),
                 percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms),
                 percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ms)
-         FROM task_execution_history h JOIN tasks t ON t.id = h.task_id WHERE t.task_key = 'etl.extract'",
+         FROM task_execution_history h JOIN tasks t ON t.id = h.task_id
+         WHERE t.task_key = 'etl.extract' AND h.status = 'completed'",
     )
     .fetch_one(&pool)
     .await
@@ -72,8 +73,20 @@ async fn performance_matches_postgres_percentile_cont_and_hand_counts(pool: PgPo
     assert_eq!(
         s["avgDuration"].as_f64(),
         Some(2500.0),
-        "(1000+2000+3000+4000)/4"
+        "(1000+4000)/2: the completed runs"
     );
+    // The failed 2 s and the timed-out 3 s attempts, apart from the headline: count and mean
+    // exact; p50 and max (the longest run completed) from the sketch, within its 1 %.
+    let u = &s["unsuccessfulDurations"];
+    assert_eq!(
+        (u["count"].as_u64(), u["avg"].as_f64()),
+        (Some(2), Some(2500.0)),
+        "{u}"
+    );
+    for (k, want) in [("p50", 2500.0), ("max", 3000.0)] {
+        let got = u[k].as_f64().unwrap();
+        assert!((got - want).abs() <= 0.01 * want, "{k}: {got} vs {want}");
+    }
     assert_eq!(
         body["failureAnalysis"]["failureRate"].as_f64(),
         Some(0.5),

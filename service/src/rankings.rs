@@ -16,11 +16,12 @@ pub const RANKING_METRICS: [(&str, &str); 5] = [
         "failed and timed-out executions over all executions",
     ),
     ("cost", "total cost in the window under the cost model"),
-    ("duration", "p95 duration of executions that ran, ms"),
+    ("duration", "p95 duration of completed runs, ms"),
     ("executions", "executions in the window"),
 ];
 
-/// The `n` tasks with the largest p95 duration (each from its merged sketch, within 1 %),
+/// The `n` tasks with the largest p95 duration of completed runs, the task page's headline p95
+/// (each from its merged sketch of completed runs, within 1 %),
 /// without merging every task's sketches: tasks are visited by decreasing upper bound of their
 /// p95 (the largest p95 bound of the rollup parts of the window: a quantile of merged parts
 /// never exceeds the largest part's order statistic of rank ⌈q (n − 1)⌉), and the search stops

@@ -109,6 +109,14 @@ async fn a_dashboard_from_rollups_shows_what_the_executions_show(pool: PgPool) {
     ] {
         assert!(close(x, y, 0.01), "{x} vs {y}");
     }
+    // The failed attempts' block: the rollups' all-minus-completed equals the records' own.
+    let (u, x) = (&a.unsuccessful_durations, &b.unsuccessful_durations);
+    assert_eq!(u.count, x.count);
+    assert_eq!(u.count, a.failed_executions);
+    assert!(close(u.avg, x.avg, 1e-9), "{} vs {}", u.avg, x.avg);
+    for (p, q) in [(u.p50, x.p50), (u.p95, x.p95), (u.max, x.max)] {
+        assert!(close(p, q, 0.01), "{p} vs {q}");
+    }
     assert_eq!(a.trend_direction, b.trend_direction);
     assert!(close(fast.cost.total_cost, exact.cost.total_cost, 1e-9));
 

@@ -179,7 +179,9 @@ impl Basis {
     }
 }
 
-/// Durations are milliseconds.
+/// Durations are milliseconds. The duration figures (`avgDuration` to
+/// `coefficientOfVariation`) describe completed runs only: a failed attempt's duration is its
+/// time to failure. The other attempts that ran are in `unsuccessfulDurations`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -191,6 +193,7 @@ pub struct ExecutionStatistics {
     pub timeout_executions: u64,
     /// Percent of executions that completed (the dashboard's "Success Rate" card).
     pub success_rate: f64,
+    /// Mean duration of completed runs.
     pub avg_duration: f64,
     pub min_duration: f64,
     pub max_duration: f64,
@@ -200,6 +203,23 @@ pub struct ExecutionStatistics {
     pub standard_deviation: f64,
     pub coefficient_of_variation: f64,
     pub trend_direction: TrendDirection,
+    /// Durations of the attempts that ran without completing (failed, timed out, cancelled).
+    #[serde(default)]
+    pub unsuccessful_durations: UnsuccessfulDurations,
+}
+
+/// Durations (ms) of the executions that ran but did not complete: every execution with a
+/// duration that is neither completed nor skipped (failed, timed out and cancelled attempts;
+/// a running record only if it reports its duration so far). All 0 when `count` is 0.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct UnsuccessfulDurations {
+    pub count: u64,
+    pub avg: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub max: f64,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -271,8 +291,13 @@ pub struct TaskResourceMetrics {
 pub struct FailureMetrics {
     pub failure_rate: f64,
     pub common_errors: Vec<ErrorPattern>,
-    /// Share of retried executions (attempt > 1) that completed.
+    /// Share of retried executions (attempt > 1) that completed: per attempt.
     pub retry_success: f64,
+    /// Share of retried logical executions (a workflow run's task instance with more than one
+    /// attempt, `retryAttempts.retried`) of which an attempt completed: whether retrying paid
+    /// off in the end. 0 when nothing was retried.
+    #[serde(default)]
+    pub retried_eventually_succeeded: f64,
     pub retry_attempts: RetryDistribution,
     pub failure_cascades: Vec<CascadeAnalysis>,
     pub root_causes: Vec<RootCause>,
@@ -293,7 +318,12 @@ pub struct FailureMetrics {
 pub struct RetryDistribution {
     pub by_attempt: BTreeMap<u32, u64>,
     pub max_attempts: u32,
+    /// Mean of the highest attempt number of each logical execution (workflow run, task,
+    /// instance).
     pub mean_attempts: f64,
+    /// Logical executions with more than one attempt.
+    #[serde(default)]
+    pub retried: u64,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -37,7 +37,8 @@ pub struct ExecutionSummary {
     pub end_time: Option<DateTime<Utc>>,
     pub duration_ms: Option<i64>,
     pub cpu_time_ms: Option<i64>,
-    pub memory_peak_mb: Option<i32>,
+    /// Peak resident memory, MiB (sub-MiB precision).
+    pub memory_peak_mb: Option<f64>,
     pub host: Option<String>,
     pub error: Option<crate::ingest::ErrorDetails>,
     pub retry_reason: Option<String>,

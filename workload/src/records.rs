@@ -125,6 +125,7 @@ impl<'a> RunContext<'a> {
             workflow_id: spec.id.clone(),
             workflow_execution_id: self.wfe_id.clone(),
             task_id: task.task_id.clone(),
+            instance_id: None,
             workflow_name: Some(spec.name.clone()),
             task_name: task.key.clone(),
             task_type: task.task_type,

@@ -30,8 +30,12 @@
 //!   (`"unknown"` when it has none — e.g. a skip whose cause was not recorded). Aggregated by
 //!   `(task, error type)`; the share is of all such records.
 //! * **Recovery time**: for each failed or timed-out record with an end time, the time from its
-//!   end to the start of the task's next completed execution starting at or after that end (in
-//!   any run); the mean over failures that were followed by a success, 0 when none was.
+//!   end to the start of the next completed execution of the same task *and instance* starting
+//!   at or after that end (in any run: an instance names one input, so a later run's success on
+//!   it recovers it too); the mean over failures that were followed by a success, 0 when none
+//!   was. For a task without instances (the instance empty) this is the task's next success.
+//!   Pairing a failure with the next success of *any* instance (issue #13) measured how soon
+//!   some other sample finished, not how soon the failed one was recovered.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
@@ -250,18 +254,28 @@ impl Recovery {
 
 /// The recovery of the task's failures among these records (see the module documentation).
 pub fn recovery(task_execs: &[Execution]) -> Recovery {
-    let mut starts: Vec<i64> = task_execs
+    // Completed starts per (task, instance), sorted for a binary search.
+    let mut starts: HashMap<(&str, &str), Vec<i64>> = HashMap::new();
+    for e in task_execs
         .iter()
         .filter(|e| e.status == ExecutionStatus::Completed)
-        .map(|e| e.start_ms)
-        .collect();
-    starts.sort_unstable();
-    let mut r = Recovery::default();
-    for end in task_execs
-        .iter()
-        .filter(|e| e.is_failure())
-        .filter_map(|e| e.end_ms)
     {
+        starts
+            .entry((e.task_id.as_str(), e.instance.as_str()))
+            .or_default()
+            .push(e.start_ms);
+    }
+    for v in starts.values_mut() {
+        v.sort_unstable();
+    }
+    let mut r = Recovery::default();
+    for e in task_execs.iter().filter(|e| e.is_failure()) {
+        let (Some(end), Some(starts)) = (
+            e.end_ms,
+            starts.get(&(e.task_id.as_str(), e.instance.as_str())),
+        ) else {
+            continue;
+        };
         let i = starts.partition_point(|&s| s < end);
         if let Some(&s) = starts.get(i) {
             r.recovered += 1;
@@ -488,5 +502,39 @@ mod tests {
             }
         );
         assert_eq!(recovery_time_ms(&execs[2..3]), 0.0);
+    }
+
+    #[test]
+    fn a_failure_recovers_at_the_next_success_of_its_own_instance() {
+        let mk = |instance: &str, start: i64, end: i64, status| Execution {
+            instance: instance.to_owned(),
+            start_ms: start,
+            end_ms: Some(end),
+            ..exec("x", "t", status)
+        };
+        let execs = vec![
+            mk("s1", 0, 100, Failed), // s1's next success starts at 900: 800
+            mk("s2", 0, 100, Failed), // s2's at 300: 200
+            mk("s2", 300, 400, Completed),
+            mk("s3", 150, 250, Completed), // another sample: recovers neither
+            mk("s1", 900, 1000, Completed),
+            mk("s3", 1100, 1200, Failed), // s3 never succeeds again: not counted
+        ];
+        assert_eq!(
+            recovery(&execs),
+            Recovery {
+                recovered: 2,
+                total_ms: 1000.0
+            }
+        );
+        // The old pairing with any instance's next success (s3 at 150) gave 50 + 50.
+        let merged: Vec<Execution> = execs
+            .iter()
+            .map(|e| Execution {
+                instance: String::new(),
+                ..e.clone()
+            })
+            .collect();
+        assert_eq!(recovery(&merged).total_ms, 100.0);
     }
 }

@@ -3,13 +3,16 @@
 --   records    executions with that attempt number that ran (skipped excluded),
 --   completed  of those, completed; finished: completed, failed or timed out,
 --   skipped    skipped executions with that attempt number,
---   logical    logical executions (one per workflow run) whose highest attempt that ran is it,
+--   logical    logical executions (workflow run, instance) whose highest attempt that ran is it,
+--   succeeded  of those, the ones with a completed execution (any attempt),
 -- and on every row the same recovery: failed or timed-out executions with an end followed by a
--- completed execution of the task starting at or after that end and before the window's end,
--- and the sum of those gaps in ms. No executions: no rows (and nothing to recover).
+-- completed execution of the task and the same instance starting at or after that end and
+-- before the window's end, and the sum of those gaps in ms. No executions: no rows (and
+-- nothing to recover).
 -- $1 task id, $2 window start (NULL: since the beginning), $3 window end (exclusive).
 WITH w AS (
     SELECT e.workflow_execution_id AS run,
+           e.instance_key,
            e.status,
            -- The attempt as the analytics read it (absent or negative: 1).
            CASE WHEN e.attempt_number IS NULL OR e.attempt_number < 0 THEN 1
@@ -28,8 +31,9 @@ WITH w AS (
     FROM w
     GROUP BY attempt
 ), per_logical AS (
-    SELECT top AS attempt, count(*) AS logical
-    FROM (SELECT max(attempt) AS top FROM w WHERE status <> 'skipped' GROUP BY run) l
+    SELECT top AS attempt, count(*) AS logical, count(*) FILTER (WHERE ok) AS succeeded
+    FROM (SELECT max(attempt) AS top, bool_or(status = 'completed') AS ok
+          FROM w WHERE status <> 'skipped' GROUP BY run, instance_key) l
     GROUP BY top
 ), recovery AS (
     -- Milliseconds as the analytics read times (floored), so both paths give the same gaps.
@@ -41,6 +45,7 @@ WITH w AS (
         SELECT c.start_time
         FROM task_execution_history c
         WHERE c.task_id = $1
+          AND c.instance_key = f.instance_key
           AND c.status = 'completed'
           -- At or after the end's millisecond, as the analytics compare millisecond times.
           AND c.start_time >= date_trunc('milliseconds', f.end_time)
@@ -56,6 +61,7 @@ SELECT a.attempt,
        a.finished,
        a.skipped,
        coalesce(l.logical, 0) AS logical,
+       coalesce(l.succeeded, 0) AS succeeded,
        r.recovered,
        r.total_ms
 FROM per_attempt a

@@ -5,12 +5,12 @@ INSERT INTO task_execution_history (
     attempt_number, input_size_bytes, output_size_bytes, cpu_time_ms, memory_peak_mb,
     io_operations, network_calls, error_details, retry_reason, execution_key, read_bytes,
     write_bytes, bytes_transferred, cpu_allocated_cores, memory_allocated_mb, host, input_hash,
-    attributes)
+    attributes, instance_key)
 SELECT task_id, workflow_execution_id, task_name, start_time, end_time, duration_ms, status,
        attempt_number, input_size_bytes, output_size_bytes, cpu_time_ms, memory_peak_mb,
        io_operations, network_calls, error_details, retry_reason, execution_key, read_bytes,
        write_bytes, bytes_transferred, cpu_allocated_cores, memory_allocated_mb, host, input_hash,
-       attributes
+       attributes, instance_key
 FROM ingest_stage
 ON CONFLICT (task_id, execution_key) DO UPDATE SET
     workflow_execution_id = EXCLUDED.workflow_execution_id,
@@ -36,5 +36,6 @@ ON CONFLICT (task_id, execution_key) DO UPDATE SET
     host = EXCLUDED.host,
     input_hash = EXCLUDED.input_hash,
     attributes = EXCLUDED.attributes,
+    instance_key = EXCLUDED.instance_key,
     updated_at = CURRENT_TIMESTAMP
 RETURNING id, task_id, execution_key, (xmax = 0) AS inserted

@@ -2,6 +2,7 @@
 -- $1 task id, $2 window start (NULL: since the beginning), $3 window end (exclusive), $4 limit.
 SELECT e.execution_key,
        we.execution_key AS run_key,
+       e.instance_key,
        e.status,
        e.attempt_number,
        e.start_time,

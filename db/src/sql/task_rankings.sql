@@ -9,8 +9,9 @@ SELECT t.id AS task_id,
        w.workflow_key,
        COUNT(*) AS executions,
        COUNT(*) FILTER (WHERE e.status IN ('failed', 'timeout')) AS failures,
+       -- The p95 of completed runs, as the headline statistics (analytics::statistics).
        percentile_cont(0.95) WITHIN GROUP (ORDER BY e.duration_ms)
-           FILTER (WHERE e.status <> 'skipped') AS p95_upper,
+           FILTER (WHERE e.status = 'completed') AS p95_upper,
        COALESCE(SUM(e.duration_ms) FILTER (WHERE e.status <> 'skipped'), 0)::float8 AS busy_ms,
        COALESCE(SUM(e.duration_ms / 3600000.0 * COALESCE(
            e.cpu_allocated_cores,

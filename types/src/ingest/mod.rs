@@ -132,6 +132,13 @@ pub struct ExecutionRecord {
     pub workflow_execution_id: String,
     /// The task's stable key, such as `etl_orders.extract`.
     pub task_id: String,
+    /// A task that runs several instances per workflow execution (a Nextflow process over
+    /// samples, an Airflow mapped task's map index) names the instance; the attempts of one
+    /// instance share it. A logical execution is (workflowExecutionId, taskId, instanceId):
+    /// mean attempts, retry success per logical execution and recovery time count per instance.
+    /// Absent: the task runs once per workflow execution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow_name: Option<String>,
     pub task_name: String,

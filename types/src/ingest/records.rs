@@ -20,6 +20,7 @@ pub(super) const EXECUTION_KEYS: &[&str] = &[
     "workflowId",
     "workflowExecutionId",
     "taskId",
+    "instanceId",
     "workflowName",
     "taskName",
     "taskType",
@@ -105,6 +106,7 @@ impl ExecutionRecord {
         let error = self.error.as_ref();
         for (field, v) in [
             ("workflowName", self.workflow_name.as_deref()),
+            ("instanceId", self.instance_id.as_deref()),
             ("host", self.host.as_deref()),
             ("error.type", error.map(|x| x.error_type.as_str())),
         ] {
@@ -192,6 +194,7 @@ impl ExecutionRecord {
         let workflow_execution_id = f.id("workflowExecutionId");
         let task_id = f.id("taskId");
         let workflow_name = f.key("workflowName", false);
+        let instance_id = f.key("instanceId", false);
         let task_name = f.key("taskName", true);
         let task_type = f
             .enumeration::<TaskType>("taskType", "compute, io, network, decision, human, wait")
@@ -342,6 +345,7 @@ impl ExecutionRecord {
             workflow_id,
             workflow_execution_id,
             task_id,
+            instance_id,
             workflow_name,
             task_name,
             task_type,

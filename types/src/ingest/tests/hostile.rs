@@ -595,6 +595,7 @@ fn records_and_errors_given_as_arrays_are_rejected_by_both_paths() {
         "workflowId",
         "workflowExecutionId",
         "taskId",
+        "instanceId",
         "workflowName",
         "taskName",
         "taskType",
@@ -697,6 +698,7 @@ fn the_known_keys_are_exactly_the_fields_of_the_records() {
     r.cpu_allocated_cores = Some(1.0);
     r.memory_allocated_mb = Some(1.0);
     r.host = Some("h".into());
+    r.instance_id = Some("sample-1".into());
     r.retry_reason = Some("r".into());
     r.input_hash = Some("i".into());
     r.correction = true;
