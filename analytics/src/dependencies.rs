@@ -102,7 +102,8 @@ pub(crate) fn runs(ctx: &WorkflowContext) -> BTreeMap<&str, BTreeMap<&str, &Exec
 }
 
 /// Wait, blocking and critical path of one observed run, over its finished tasks (and the
-/// edges between them); `complete` is false when some task of the run has not finished.
+/// edges between them); `complete` is false when some task of the run has not finished. The
+/// makespan is the run's observed one ([`observed_makespan`]), over every record of the run.
 pub(crate) fn analyze_observed(
     tasks: &BTreeMap<&str, &Execution>,
     ctx: &WorkflowContext,
@@ -126,7 +127,31 @@ pub(crate) fn analyze_observed(
             present.contains(e.upstream.as_str()) && present.contains(e.downstream.as_str())
         })
         .map(|e| (e.upstream.as_str(), e.downstream.as_str()));
-    analyze_run(&finished, edges).ok().map(|a| (a, complete))
+    let run = tasks
+        .values()
+        .next()
+        .map(|e| e.workflow_execution_id.as_str());
+    analyze_run(&finished, edges).ok().map(|mut a| {
+        if let Some(span) = run.and_then(|r| observed_makespan(ctx, r)) {
+            a.makespan = span;
+        }
+        (a, complete)
+    })
+}
+
+/// Observed makespan of run `run`: its latest end minus its earliest start over *every* record
+/// of the run in the context — every attempt of every instance of every task — not only the
+/// final record of each task that [`runs`] keeps, which dropped a process's other instances
+/// (577 s for a run that took 703 s, issue #13). `None` when no record of the run has ended.
+pub(crate) fn observed_makespan(ctx: &WorkflowContext, run: &str) -> Option<f64> {
+    let (start, end) = ctx
+        .executions
+        .iter()
+        .filter(|e| e.workflow_execution_id == run)
+        .fold((i64::MAX, None), |(s, end), e| {
+            (s.min(e.start_ms), end.max(e.end_ms))
+        });
+    end.map(|end| (end - start) as f64)
 }
 
 pub(crate) fn mean(v: &[f64]) -> f64 {
@@ -229,5 +254,39 @@ pub fn dependencies(
             .and_then(|d| d.parallelization_potential(task))
             .unwrap_or(0.0),
         basis: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_observed_makespan_spans_every_instance_of_the_run() {
+        // Run r: process a over samples s1 (0 → 100 ms) and s2 (50 → 300 ms), then b
+        // (120 → 200 ms) after a. The final record of a (latest start) is s2's, so the final
+        // records alone span 50 → 300 = 250 ms; every record spans 0 → 300 = 300 ms.
+        let rec = |id: &str, task: &str, instance: &str, start: i64, end: i64| Execution {
+            instance: instance.to_owned(),
+            ..Execution::new(id, task, "r", ExecutionStatus::Completed, start, Some(end))
+        };
+        let ctx = WorkflowContext {
+            executions: vec![
+                rec("1", "a", "s1", 0, 100),
+                rec("2", "a", "s2", 50, 300),
+                rec("3", "b", "", 120, 200),
+            ],
+            edges: vec![Edge {
+                upstream: "a".into(),
+                downstream: "b".into(),
+                dependency_type: DependencyType::Data,
+                optional: false,
+            }],
+            task_names: HashMap::new(),
+        };
+        assert_eq!(observed_makespan(&ctx, "r"), Some(300.0));
+        assert_eq!(observed_makespan(&ctx, "other"), None);
+        let report = crate::critical_path::critical_path_report("w", &ctx).unwrap();
+        assert_eq!((report.observed_runs, report.mean_makespan_ms), (1, 300.0));
     }
 }
