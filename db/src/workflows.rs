@@ -62,3 +62,40 @@ pub async fn task_aggregates(
         .fetch_all(pool)
         .await?)
 }
+
+/// One task group of a workflow in a window, with the group count and the workflow's runtime
+/// on every row (see `sql/task_groups.sql`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TaskGroupRow {
+    pub group: String,
+    pub tasks: i64,
+    pub executions: i64,
+    pub completed: i64,
+    pub failures: i64,
+    pub total_runtime_ms: f64,
+    pub mean_ms: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+    pub total_groups: i64,
+    pub workflow_runtime_ms: f64,
+}
+
+/// The first `limit` task groups of workflow `id` in `window`, ordered by `sort`.
+#[tracing::instrument(level = "debug", skip(pool))]
+pub async fn task_groups(
+    pool: &PgPool,
+    id: Uuid,
+    window: &TimeWindow,
+    limit: i64,
+    sort: types::TaskGroupSort,
+) -> Result<Vec<TaskGroupRow>, DbError> {
+    Ok(sqlx::query_as(include_str!("sql/task_groups.sql"))
+        .bind(id)
+        .bind(window.from)
+        .bind(window.to)
+        .bind(limit)
+        .bind(sort.as_str())
+        .fetch_all(pool)
+        .await?)
+}

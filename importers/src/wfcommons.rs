@@ -27,6 +27,11 @@
 //!   schedule below may undershoot) is kept on each record as the attribute
 //!   `runMakespanSeconds`, when it is a number ≥ 0 (the schema has no run-level record to put
 //!   it on).
+//! - The task's type, for "which kind of task is slowest or costs most" (each WfCommons task is
+//!   one node of the DAG, so tasks of one program are separate tasks): the attribute
+//!   `taskGroup` = `command.program` when it is one word (its file name), else the spec `name`
+//!   without a Pegasus `_ID<digits>` suffix, else the name (Nextflow-derived instances put a
+//!   whole script in `program`; their `name` is the process). Workflows' task groups read it.
 //! - `status` = completed, `attemptNumber` = 1: the format records completed runs only.
 //! - `cpuTimeMs` = runtime × avgCPU / 100 × 1000; `memoryPeakMb` = memoryInBytes / 1,048,576;
 //!   `readBytes`/`writeBytes` = readBytes/writtenBytes; `cpuAllocatedCores` = coreCount;
@@ -49,7 +54,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Map, Value};
 use types::ingest::{AttributeValue, DependencyRecord, ExecutionRecord, ValidBatch};
-use types::{DependencyType, ExecutionStatus, TaskType};
+use types::{DependencyType, ExecutionStatus, MAX_KEY_LEN, TaskType};
 
 use crate::keys::{canonical_time, fingerprint};
 use crate::{
@@ -65,6 +70,31 @@ const BYTES_PER_MIB: f64 = 1_048_576.0;
 pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<ValidBatch, ImportError> {
     let doc: Value = serde_json::from_str(as_text(bytes)?).map_err(syntax_error)?;
     import_value(&doc, opts)
+}
+
+/// The type a task belongs to (see the module docs): `command.program` when it is one word
+/// (its file name: `/usr/bin/blastall` → `blastall`), else the spec name without a Pegasus
+/// `_ID<digits>` suffix (`mProject_ID0000001` → `mProject`), else the name. A program that is a
+/// script body (Nextflow-derived instances put the whole shell command there) is not a type.
+fn task_group(program: Option<&str>, name: &str) -> String {
+    if let Some(p) = program.map(str::trim).filter(|p| !p.is_empty())
+        && !p.contains(char::is_whitespace)
+    {
+        let base = p.rsplit('/').next().unwrap_or(p);
+        if !base.is_empty() {
+            return base.to_owned();
+        }
+    }
+    match name.rsplit_once("_ID") {
+        Some((stem, digits))
+            if !stem.is_empty()
+                && !digits.is_empty()
+                && digits.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            stem.to_owned()
+        }
+        _ => name.to_owned(),
+    }
 }
 
 /// One task of `workflow.specification.tasks`.
@@ -86,6 +116,8 @@ struct ExecTask<'a> {
     written_bytes: Option<f64>,
     core_count: Option<f64>,
     host: Option<String>,
+    /// `command.program`, when present.
+    program: Option<&'a str>,
     loc: Location,
 }
 
@@ -316,6 +348,10 @@ pub(crate) fn import_value(doc: &Value, opts: &ImportOptions) -> Result<ValidBat
             written_bytes: number(obj, &loc, "writtenBytes", 0.0)?,
             core_count: number(obj, &loc, "coreCount", 0.0)?.filter(|c| *c > 0.0),
             host: host(obj),
+            program: obj
+                .get("command")
+                .and_then(|c| c.get("program"))
+                .and_then(Value::as_str),
             loc,
         });
     }
@@ -431,6 +467,13 @@ pub(crate) fn import_value(doc: &Value, opts: &ImportOptions) -> Result<ValidBat
                 [
                     Some(("startTimeDerived", AttributeValue::Bool(true))),
                     makespan.map(|m| ("runMakespanSeconds", AttributeValue::Number(m))),
+                    Some((
+                        "taskGroup",
+                        AttributeValue::Text(truncate_chars(
+                            &task_group(run.program, task.name),
+                            MAX_KEY_LEN,
+                        )),
+                    )),
                 ]
                 .into_iter()
                 .flatten()
@@ -559,4 +602,31 @@ pub fn earliest_start_schedule(
         times[v] = (start, start.checked_add(runtime_ms[v])?);
     }
     Some(times)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::task_group;
+
+    #[test]
+    fn a_task_group_is_the_one_word_program_else_the_name_without_its_pegasus_id() {
+        // Shapes of the instances in testdata/real/wfcommons.
+        assert_eq!(
+            task_group(Some("blastall"), "blastall_ID000002"),
+            "blastall"
+        );
+        assert_eq!(task_group(Some("/usr/bin/mProject"), "x"), "mProject");
+        assert_eq!(task_group(None, "mProject_ID0000001"), "mProject");
+        // rnaseq-dirt02: a script body in `program`, the process as the name.
+        assert_eq!(
+            task_group(
+                Some("salmon quant \\\n --libType=A"),
+                "NFCORE_RNASEQ.RNASEQ.QUANTIFY_SALMON.SALMON_QUANT"
+            ),
+            "NFCORE_RNASEQ.RNASEQ.QUANTIFY_SALMON.SALMON_QUANT"
+        );
+        assert_eq!(task_group(Some("  "), "sort_IDx1"), "sort_IDx1");
+        assert_eq!(task_group(None, "_ID12"), "_ID12");
+        assert_eq!(task_group(Some("dir/"), "merge_ID7"), "merge");
+    }
 }

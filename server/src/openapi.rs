@@ -23,6 +23,7 @@ use crate::routes::api;
         api::tasks::anomalies,
         api::workflows::list,
         api::workflows::critical_path,
+        api::workflows::task_groups,
         api::workflows::bottlenecks,
         api::workflows::rankings,
         api::workflows::resource_profile,

@@ -55,7 +55,10 @@ async fn context(
     })
 }
 
-async fn find(s: &Services, key: &str) -> Result<db::workflows::WorkflowRow, ServiceError> {
+pub(crate) async fn find(
+    s: &Services,
+    key: &str,
+) -> Result<db::workflows::WorkflowRow, ServiceError> {
     types::WorkflowKey::parse(key)
         .map_err(|e| ServiceError::invalid("workflow_id", e.to_string()))?;
     db::workflows::find(&s.pool, key)

@@ -13,6 +13,7 @@ mod optimization;
 mod pattern;
 mod performance;
 mod summary;
+mod task_group;
 mod workflow;
 
 pub use comparison::*;
@@ -22,4 +23,5 @@ pub use optimization::*;
 pub use pattern::*;
 pub use performance::*;
 pub use summary::*;
+pub use task_group::*;
 pub use workflow::*;

@@ -60,6 +60,10 @@ pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Route
             get(api::workflows::critical_path),
         )
         .route(
+            "/api/v1/task-analytics/workflows/{workflow_id}/task-groups",
+            get(api::workflows::task_groups),
+        )
+        .route(
             "/api/v1/task-analytics/tasks/{task_id}/executions",
             get(api::tasks::executions),
         )

@@ -1,4 +1,5 @@
 //! Workflows and cross-task questions: `GET /workflows`, `/workflows/{id}/critical-path`,
+//! `/workflows/{id}/task-groups`,
 //! `/tasks/bottlenecks`, `/tasks/rankings`, `/tasks/{id}/resource-profile`.
 
 use axum::Json;
@@ -7,7 +8,10 @@ use axum::extract::State;
 use super::extract::{ApiPath, ApiQuery};
 use serde::Deserialize;
 use service::{Bottlenecks, WindowParams, Windowed, Workflows, resolve_window};
-use types::{Rankings, ResourceProfile, TimeRangePreset, WorkflowCriticalPath};
+use types::{
+    Rankings, ResourceProfile, TaskGroupSort, TimeRangePreset, WorkflowCriticalPath,
+    WorkflowTaskGroups,
+};
 
 use crate::problem::Problem;
 use crate::startup::ServerState;
@@ -145,5 +149,45 @@ pub async fn resource_profile(
     let w = window(q.time_range, q.from, q.to, TimeRangePreset::Month)?;
     Ok(Json(
         service::resource_profile(&state.services, &task_id, w).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TaskGroupsParams {
+    /// runtime (default: most total runtime first), p95, mean, executions or failures.
+    pub sort: Option<String>,
+    /// 1..=1000 (default 100); the answer says when groups were left out.
+    pub limit: Option<u32>,
+    pub time_range: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/task-analytics/workflows/{workflow_id}/task-groups",
+    tag = "workflows",
+    params(("workflow_id" = String, Path, description = "The workflow's key"), TaskGroupsParams),
+    responses(
+        (status = 200, description = "The workflow's executions grouped by task type (the record's taskGroup attribute, else the task name), exact over the window (default all)", body = inline(Windowed<WorkflowTaskGroups>)),
+        (status = 404, description = "Unknown workflow", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad window, sort or limit", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn task_groups(
+    State(state): State<ServerState>,
+    ApiPath(workflow_id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<TaskGroupsParams>,
+) -> Result<Json<Windowed<WorkflowTaskGroups>>, Problem> {
+    let w = window(q.time_range, q.from, q.to, TimeRangePreset::All)?;
+    let sort = match q.sort.as_deref() {
+        None => TaskGroupSort::default(),
+        Some(s) => s
+            .parse()
+            .map_err(|e: String| service::ServiceError::invalid("sort", e))?,
+    };
+    Ok(Json(
+        service::task_groups(&state.services, &workflow_id, w, sort, q.limit).await?,
     ))
 }
