@@ -315,9 +315,10 @@ pub struct FailureEvidence {
     /// The task's failed, timed-out and skipped records (every attempt): each gets a root cause.
     pub affected: Vec<Execution>,
     /// States of the workflow's tasks in the runs of `affected`: records from which
-    /// [`cascade`] takes each `(run, task)`'s final one. A final record that completed, was
-    /// cancelled or is running may be left out (it neither spreads a failure nor passes blame);
-    /// a non-final record may only be given with its final one.
+    /// [`cascade`] takes the final one of each logical execution `(run, task, instance)` and
+    /// from those each `(run, task)`'s state. A final record that completed, was cancelled or
+    /// is running may be left out (it neither spreads a failure nor passes blame); a non-final
+    /// record may only be given with its final one.
     pub states: Vec<Execution>,
     /// The task's records per attempt number.
     pub attempts: Vec<AttemptCount>,
@@ -647,11 +648,16 @@ mod tests {
         assert_eq!(evidence.affected.len(), 2);
     }
 
-    /// The final record of each (run, task): highest attempt, then later start, first seen.
+    /// The final record of each logical execution (run, task, instance): highest attempt, then
+    /// later start, first seen.
     fn finals(all: &[Execution]) -> Vec<Execution> {
-        let mut m: BTreeMap<(String, String), Execution> = BTreeMap::new();
+        let mut m: BTreeMap<(String, String, String), Execution> = BTreeMap::new();
         for e in all {
-            let key = (e.workflow_execution_id.clone(), e.task_id.clone());
+            let key = (
+                e.workflow_execution_id.clone(),
+                e.task_id.clone(),
+                e.instance.clone(),
+            );
             match m.get(&key) {
                 Some(cur) if (e.attempt, e.start_ms) <= (cur.attempt, cur.start_ms) => {}
                 _ => {
@@ -668,7 +674,7 @@ mod tests {
         /// out or were skipped — answers as every record does.
         #[test]
         fn the_pruned_evidence_answers_as_every_record(
-            recs in prop::collection::vec((0u8..12, 0u8..4, 1u32..3, 0u8..6, 0i64..50), 0..120),
+            recs in prop::collection::vec((0u8..12, 0u8..4, 1u32..3, 0u8..6, 0i64..50, 0u8..3), 0..120),
         ) {
             let all_status = [Completed, Failed, Timeout, Cancelled, Skipped, Running];
             let tasks = ["a", "b", "c", "d"];
@@ -679,9 +685,11 @@ mod tests {
             let all: Vec<Execution> = recs
                 .iter()
                 .enumerate()
-                .map(|(i, &(run, task, att, st, t))| {
+                .map(|(i, &(run, task, att, st, t, instance))| {
                     let mut e = exec(&format!("e{i}"), tasks[usize::from(task)], all_status[usize::from(st)]);
                     e.workflow_execution_id = format!("r{run}");
+                    // Up to two instances per task and run, or none.
+                    e.instance = if instance == 0 { String::new() } else { format!("s{instance}") };
                     e.attempt = att;
                     e.start_ms = t * 10;
                     e.end_ms = Some(t * 10 + 5);

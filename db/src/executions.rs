@@ -212,6 +212,7 @@ struct ContextRow {
     task_key: String,
     execution_key: String,
     run_key: String,
+    instance_key: String,
     #[sqlx(try_from = "String")]
     status: ExecutionStatus,
     attempt_number: Option<i32>,
@@ -223,8 +224,8 @@ struct ContextRow {
 
 /// Every execution of every task of a workflow in its latest [`MAX_CONTEXT_RUNS`] runs of
 /// `window`, oldest first. Context records carry what runs, cascades, waits and critical paths
-/// read (ids, status, attempt, times, duration, error type) and leave the rest empty: reading
-/// and decoding resources, attributes and error texts of ~10,000 rows was most of a
+/// read (ids, instance, status, attempt, times, duration, error type) and leave the rest empty:
+/// reading and decoding resources, attributes and error texts of ~10,000 rows was most of a
 /// performance request's cost.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn workflow_executions_by_id(
@@ -253,6 +254,7 @@ impl ContextRow {
             attempt: attempt_of(self.attempt_number),
             duration_ms: self.duration_ms.map(|d| d as f64),
             error_type: self.error_type,
+            instance: self.instance_key,
             ..Execution::new(
                 self.execution_key,
                 self.task_key,

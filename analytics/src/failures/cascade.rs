@@ -1,8 +1,14 @@
 //! How a task's failures spread through its workflow, where its own failures come from, and
 //! how long it takes to recover.
 //!
-//! A run's *state* of a task is its final record in that run: the highest attempt number (ties:
-//! the later start). The workflow's edges are `(upstream task id, downstream task id)` pairs.
+//! A run's *state* of a task comes from the final record of each of its logical executions in
+//! that run — each `(run, task, instance)`: the highest attempt number (ties: the later start) —
+//! and is the most affected of them: a failed or timed-out final (the one that ended first; no
+//! end: last; ties by execution id), else a skipped one, else any. A task without instances has
+//! one logical execution per run, whose final record is its state. Taking one final record per
+//! `(run, task)` instead (issue #13) let a process's last-started instance stand for all of them:
+//! an input that failed for good was hidden by another input's success. The workflow's edges are
+//! `(upstream task id, downstream task id)` pairs.
 //!
 //! * **Cascade**: in a run where the task's final attempt failed or timed out, the downstream
 //!   tasks reached from it by breadth-first search along the edges, stepping only onto tasks
@@ -74,21 +80,47 @@ impl<'a> Edges<'a> {
     }
 }
 
-/// Final record of each (run, task).
+/// The state of each (run, task) (see the module documentation).
 pub(crate) struct RunStates<'a> {
     states: HashMap<(&'a str, &'a str), &'a Execution>,
 }
 
+/// Orders a task's instance finals in a run by how affected they are: failures first (the one
+/// that ended first), then skips, then the rest.
+fn affectedness(e: &Execution) -> (u8, i64, &str) {
+    let class = if e.is_failure() {
+        0
+    } else if e.status == ExecutionStatus::Skipped {
+        1
+    } else {
+        2
+    };
+    (class, e.end_ms.unwrap_or(i64::MAX), e.execution_id.as_str())
+}
+
 impl<'a> RunStates<'a> {
     pub(crate) fn new(execs: impl IntoIterator<Item = &'a Execution>) -> Self {
-        let mut states: HashMap<(&str, &str), &Execution> = HashMap::new();
+        let mut finals: HashMap<(&str, &str, &str), &Execution> = HashMap::new();
         for e in execs {
-            let key = (e.workflow_execution_id.as_str(), e.task_id.as_str());
+            let key = (
+                e.workflow_execution_id.as_str(),
+                e.task_id.as_str(),
+                e.instance.as_str(),
+            );
             let later = |cur: &&Execution| (e.attempt, e.start_ms) > (cur.attempt, cur.start_ms);
-            match states.get(&key) {
+            match finals.get(&key) {
                 Some(cur) if !later(cur) => {}
                 _ => {
-                    states.insert(key, e);
+                    finals.insert(key, e);
+                }
+            }
+        }
+        let mut states: HashMap<(&str, &str), &Execution> = HashMap::new();
+        for ((run, task, _), e) in finals {
+            match states.get(&(run, task)) {
+                Some(cur) if affectedness(cur) <= affectedness(e) => {}
+                _ => {
+                    states.insert((run, task), e);
                 }
             }
         }
@@ -401,6 +433,36 @@ mod tests {
             .into_iter()
             .map(|r| (format!("{}/{}", r.task_id, r.error_type), r.occurrences))
             .collect()
+    }
+
+    #[test]
+    fn an_instance_that_failed_for_good_is_the_tasks_state_whatever_the_others_did() {
+        // Run r: process a over s1 (fails, then completes at attempt 2, the latest record),
+        // s2 (fails once, ending at 150, never retried) and s3 (completes); b, after a, skipped.
+        let inst = |instance: &str, attempt: u32, status: ExecutionStatus, end: i64| Execution {
+            instance: instance.to_owned(),
+            execution_id: format!("a/{instance}/{attempt}"),
+            ..rec("r", "a", attempt, status, end)
+        };
+        let all = vec![
+            inst("s1", 1, Failed, 100),
+            inst("s2", 1, Failed, 150),
+            inst("s3", 1, Completed, 160),
+            inst("s1", 2, Completed, 400),
+            rec("r", "b", 1, Skipped, 400),
+        ];
+        let e = chain(&[("a", "b")]);
+        let (states, g) = (RunStates::new(&all), Edges::new(&e));
+        // One final per (run, task) would be s1's completed attempt 2: no cascade, and b's skip
+        // its own root cause ("b/unknown").
+        let state = states.get("r", "a").unwrap();
+        assert_eq!(state.execution_id, "a/s2/1");
+        let a = cascades("a", &states, &g);
+        assert_eq!(
+            (a.len(), a[0].affected_task_ids.as_slice()),
+            (1, &["b".to_owned()][..])
+        );
+        assert_eq!(blamed("b", &all, &e), [("a/aError".into(), 1)]);
     }
 
     #[test]

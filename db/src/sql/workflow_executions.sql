@@ -5,6 +5,7 @@
 SELECT t.task_key,
        e.execution_key,
        we.execution_key AS run_key,
+       e.instance_key,
        e.status,
        e.attempt_number,
        e.start_time,
