@@ -3,7 +3,7 @@
 //! draws; what to show (task, window) is the view's business (see [`super::view`]).
 
 use leptos::prelude::*;
-use types::{TaskDashboard, TrendDirection};
+use types::{TaskDashboard, TrendDirection, UnsuccessfulDurations};
 
 use super::chart::{ChartError, ChartSvgs, both};
 use super::dag::dag_svg;
@@ -195,6 +195,20 @@ fn money(v: f64, currency: &str) -> String {
     }
 }
 
+/// The duration card's line for the attempts that ran without completing (failed, timed out,
+/// cancelled), or nothing when there were none.
+fn unsuccessful_line(u: &UnsuccessfulDurations) -> Option<String> {
+    (u.count > 0).then(|| {
+        let attempts = if u.count == 1 { "attempt" } else { "attempts" };
+        format!(
+            "{} unsuccessful {attempts}: avg {} · p95 {}",
+            u.count,
+            fmt_duration(u.avg),
+            fmt_duration(u.p95)
+        )
+    })
+}
+
 #[component]
 pub fn MetricCards(data: TaskDashboard) -> impl IntoView {
     let st = &data.stats;
@@ -209,14 +223,19 @@ pub fn MetricCards(data: TaskDashboard) -> impl IntoView {
         ("—".to_owned(), "none")
     };
     let (arrow, trend) = trend_arrow(st.trend_direction);
-    let (avg, p95) = if ran {
+    // The card's figures are of completed runs; a failed attempt's duration (its time to
+    // failure) is on a line of its own.
+    let (avg, p95) = if st.successful_executions > 0 {
         (
             fmt_duration(st.avg_duration),
             format!("p95 {} · {trend}", fmt_duration(st.p95_duration)),
         )
+    } else if ran {
+        ("—".to_owned(), "no completed runs".to_owned())
     } else {
         ("—".to_owned(), "no executions".to_owned())
     };
+    let unsuccessful = unsuccessful_line(&st.unsuccessful_durations);
     view! {
         <div class="cards">
             <div class="card" data-testid="card-executions">
@@ -232,11 +251,19 @@ pub fn MetricCards(data: TaskDashboard) -> impl IntoView {
                 <span class="card-detail">{format!("{} completed", st.successful_executions)}</span>
             </div>
             <div class="card" data-testid="card-duration" data-trend=trend>
-                <span class="card-label">"Avg duration"</span>
+                <span class="card-label">"Avg duration (completed runs)"</span>
                 <span class="card-value">
                     {avg} " " <span class=format!("trend trend-{trend}") title=trend>{arrow}</span>
                 </span>
                 <span class="card-detail">{p95}</span>
+                {unsuccessful
+                    .map(|line| {
+                        view! {
+                            <span class="card-detail" data-testid="card-duration-unsuccessful">
+                                {line}
+                            </span>
+                        }
+                    })}
             </div>
             <div class="card" data-testid="card-cost">
                 <span class="card-label">"Resource cost"</span>
@@ -252,6 +279,21 @@ pub fn MetricCards(data: TaskDashboard) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_unsuccessful_line_counts_and_describes_the_failed_attempts() {
+        let u = UnsuccessfulDurations {
+            count: 4,
+            avg: 293_750.0,
+            p50: 290_000.0,
+            p95: 338_250.0,
+            max: 345_000.0,
+        };
+        let line = unsuccessful_line(&u).unwrap();
+        assert!(line.starts_with("4 unsuccessful attempts: avg "), "{line}");
+        assert!(line.contains(&fmt_duration(338_250.0)), "{line}");
+        assert_eq!(unsuccessful_line(&UnsuccessfulDurations::default()), None);
+    }
 
     #[test]
     fn success_rate_status_follows_the_thresholds() {

@@ -66,8 +66,9 @@ fn per_bucket(s: &TaskSeries, f: fn(&SeriesBucket) -> Option<f64>) -> Vec<(f64, 
         .collect()
 }
 
-/// Histogram of durations with the p50/p95/p99 marks, and below it a percentile box
-/// (box p50–p95, whiskers minimum–p99) on the same axis.
+/// Histogram of the durations of every execution that ran (failed attempts included) with the
+/// p50/p95/p99 marks of completed runs (the headline statistics), and below it their
+/// percentile box (box p50–p95, whiskers minimum–p99) on the same axis.
 pub fn distribution_svg(
     bins: &[HistogramBin],
     stats: &ExecutionStatistics,
@@ -94,7 +95,7 @@ pub fn distribution_svg(
         let mut p = Axes::new(c, 0.0..x_max, 0.0..(max_count + max_count / 8 + 1) as f64)
             .caption("Duration distribution", 24)
             .x_desc(format!(
-                "duration ({}); slowest 1 % in the last bar",
+                "duration ({}) of every run, failed ones too; slowest 1 % in the last bar",
                 unit.name
             ))
             .y_desc("executions")
@@ -106,7 +107,11 @@ pub fn distribution_svg(
             ("p95", stats.p95_duration, PALETTE[1]),
             ("p99", stats.p99_duration, PALETTE[3]),
         ] {
-            p.vline(&format!("{label} {}", fmt_duration(v)), x(v), color)?;
+            p.vline(
+                &format!("{label} completed {}", fmt_duration(v)),
+                x(v),
+                color,
+            )?;
         }
         p.legend(SeriesLabelPosition::UpperRight)?;
         Axes::new(c, 0.0..x_max, 0.0..1.0)
@@ -122,7 +127,7 @@ pub fn distribution_svg(
                 ]
                 .map(x),
                 PALETTE[1],
-                "box p50–p95, whiskers min–p99",
+                "completed runs: box p50–p95, whiskers min–p99",
             )
     })
 }
@@ -361,7 +366,7 @@ mod tests {
         };
         for c in [Canvas::WIDE, Canvas::NARROW] {
             let d = distribution_svg(&s.histogram, &stats, c).unwrap().unwrap();
-            assert!(d.contains("Duration distribution") && d.contains("p95 300 ms"));
+            assert!(d.contains("Duration distribution") && d.contains("p95 completed 300 ms"));
             let t = timeline_svg(&s, c).unwrap().unwrap();
             assert!(t.contains("Duration over time") && t.contains("outliers (1)"));
             let r = resources_svg(&s, c).unwrap().unwrap();
