@@ -14,14 +14,35 @@
 //!   hold the worst run, not the typical one). [`memory_pressure`] is the p95 of
 //!   `memoryPeakMb / memoryAllocatedMb`. `gcPressure` is the mean of `gcTimeMs / durationMs`
 //!   over executions with a numeric `gcTimeMs` attribute, 0 without one.
-//! * **Memory leak** ([`memory_leak`]): the Mann-Kendall test (Mann 1945; Kendall 1975; see
-//!   [`crate::trend`]) on `(start time in days, memoryPeakMb)` at `α =` [`LEAK_ALPHA`], with
-//!   Sen's slope (Sen 1968) as the growth in MB/day. A leak is reported when the trend is
-//!   significantly increasing *and* the slope is at least [`MIN_LEAK_MB_PER_DAY`] and at least
-//!   [`MIN_LEAK_RELATIVE_PER_DAY`] of the median peak per day, so that a statistically
-//!   significant but negligible drift on a long history is not called a leak. `detectedAt` is
-//!   the start of the first execution of the analysed series (the growth is measured from
-//!   there); `confidence` is `1 − p`.
+//! * **Memory leak** ([`memory_leak`]): growth of the memory peak *across time at a comparable
+//!   input and attempt*, never within one run. Only first attempts count (a retry after an
+//!   out-of-memory kill runs with a raised limit and a larger peak; see the escalation finding
+//!   below). When at least half of them record `inputSizeBytes`, only those count and the peak
+//!   is adjusted for input size first: `peak − b·(input − median input)`, with `b` the
+//!   Theil–Sen slope of peak on input (Theil 1950; Sen 1968) — the covariate adjustment of
+//!   Hirsch, Slack & Smith 1982 (*Water Resour. Res.* 18, "flow-adjusted concentrations"),
+//!   i.e. a partial Mann-Kendall test in the sense of Libiseller & Grimvall 2002
+//!   (*Environmetrics* 13); without input sizes the peaks are compared as they are. Each workflow
+//!   run then contributes one point, the median adjusted peak of its first attempts at the
+//!   run's first start, so different inputs processed within one run (or one run's many
+//!   instances) cannot read as growth. The Mann-Kendall test (Mann 1945; Kendall 1975; see
+//!   [`crate::trend`]) runs on `(run start in days, run median)` at `α =` [`LEAK_ALPHA`], with
+//!   Sen's slope as the growth in MB/day, and only when the history has at least
+//!   [`LEAK_MIN_RUNS`] runs over at least [`LEAK_MIN_SPAN_DAYS`] days. A leak is reported when
+//!   the trend is significantly increasing *and* the slope is at least [`MIN_LEAK_MB_PER_DAY`]
+//!   and at least [`MIN_LEAK_RELATIVE_PER_DAY`] of the median first-attempt peak per day, so
+//!   that a statistically significant but negligible drift on a long history is not called a
+//!   leak. `detectedAt` is the first run's start (the growth is measured from there);
+//!   `confidence` is `1 − p`.
+//! * **Escalating retries** ([`memory_escalation`]): per logical execution — one instance of
+//!   the task in one run: the record's `instance`, else its `tag` attribute (Nextflow's
+//!   instance tag), else the task alone — the attempts, in attempt order. An instance counts
+//!   when an attempt before its last failed out of memory as
+//!   [`crate::failures::suggestions::classify`] reads it (exit 137 / SIGKILL, OOM error names
+//!   and messages). Reported: how many, how many ended completed, the
+//!   p50 and maximum peak of the attempts that succeeded and the p50 peak and allocation of the
+//!   first attempts — what the first attempt should be given. "with more memory" is said only
+//!   when the succeeded attempts' median allocation exceeds the first attempts'.
 //! * **I/O**: means per execution. The record has only the total `ioOperations`, so it is split
 //!   into `readOps` and `writeOps` in proportion to `readBytes` and `writeBytes` (half each when
 //!   both are 0 or unknown): the two always add up to the mean total. `iowait` is an *estimate*:
@@ -36,8 +57,13 @@
 //!   limiting; see [`crate::failures::suggestions`]).
 //! * **Provisioning** ([`provisioning`]): the thresholds are the named constants below.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
-use types::{CpuUsage, IoMetrics, MemoryLeak, MemoryUsage, NetworkMetrics, TaskResourceMetrics};
+use types::{
+    CpuUsage, ExecutionStatus, IoMetrics, MemoryAttempt, MemoryEscalation, MemoryLeak,
+    MemoryRetryChain, MemoryUsage, NetworkMetrics, TaskResourceMetrics,
+};
 
 use crate::execution::Execution;
 use crate::failures::suggestions::{ErrorClass, ErrorEvidence, classify};
@@ -51,6 +77,16 @@ pub const MIN_LEAK_MB_PER_DAY: f64 = 1.0;
 /// Smallest growth reported as a leak relative to the median peak, per day (0.5 %/day ≈ 15 % a
 /// month).
 pub const MIN_LEAK_RELATIVE_PER_DAY: f64 = 0.005;
+/// Fewest workflow runs with a first-attempt peak before a leak can be reported: growth needs
+/// a history, and at `α = 0.01` the exact Mann-Kendall test cannot reject with fewer than 6
+/// points even when every one is higher than the last (S = 15 of 15, p ≈ 0.0085 at n = 6).
+pub const LEAK_MIN_RUNS: usize = 6;
+/// Shortest history (first to last run start, days) before a leak can be reported.
+pub const LEAK_MIN_SPAN_DAYS: f64 = 2.0;
+/// Attribute naming the instance of a task within a run (Nextflow's `tag`).
+pub const INSTANCE_ATTRIBUTE: &str = "tag";
+/// Examples listed with an escalation finding.
+pub const ESCALATION_EXAMPLES: usize = 5;
 /// Attribute holding garbage-collection time in milliseconds.
 pub const GC_TIME_ATTRIBUTE: &str = "gcTimeMs";
 
@@ -129,31 +165,226 @@ pub fn memory_pressure(execs: &[Execution]) -> Option<f64> {
     )
 }
 
-/// A significant, material upward trend of the memory peak (see the module documentation).
+/// A significant, material upward trend of the first attempts' memory peak across workflow
+/// runs, adjusted for input size when it is recorded (see the module documentation).
 pub fn memory_leak(execs: &[Execution]) -> Option<MemoryLeak> {
-    let mut points: Vec<(f64, f64, i64)> = execs
+    // (run, start ms, peak MB, input MB) of first attempts with a measured peak.
+    let first: Vec<(&str, i64, f64, Option<f64>)> = execs
         .iter()
+        .filter(|e| e.attempt <= 1)
         .filter_map(|e| {
             let m = e.memory_peak_mb.filter(|m| m.is_finite() && *m >= 0.0)?;
-            Some((e.start_ms as f64 / MS_PER_DAY, m, e.start_ms))
+            let input = e
+                .input_size_bytes
+                .filter(|b| b.is_finite() && *b >= 0.0)
+                .map(|b| b / 1_048_576.0);
+            Some((e.workflow_execution_id.as_str(), e.start_ms, m, input))
         })
         .collect();
-    points.sort_by(|a, b| a.2.cmp(&b.2).then(a.1.total_cmp(&b.1)));
-    let xy: Vec<(f64, f64)> = points.iter().map(|p| (p.0, p.1)).collect();
+    let median_peak = pct(&sorted(first.iter().map(|p| p.2).collect()), 0.5)?;
+    let with_input = first.iter().filter(|p| p.3.is_some()).count();
+    let adjusted: Vec<(&str, i64, f64)> = if 2 * with_input >= first.len() {
+        let known: Vec<(f64, f64)> = first.iter().filter_map(|p| Some((p.3?, p.2))).collect();
+        let centre = pct(&sorted(known.iter().map(|k| k.0).collect()), 0.5)?;
+        // Theil–Sen slope of peak on input; none (all inputs equal, too few) means no effect.
+        let b = mann_kendall(&known, LEAK_ALPHA).map_or(0.0, |t| t.sen_slope);
+        first
+            .iter()
+            .filter_map(|p| Some((p.0, p.1, p.2 - b * (p.3? - centre))))
+            .collect()
+    } else {
+        first.iter().map(|p| (p.0, p.1, p.2)).collect()
+    };
+    // One point per run: its first start and median adjusted peak.
+    let mut runs: BTreeMap<&str, (i64, Vec<f64>)> = BTreeMap::new();
+    for (run, start, v) in adjusted {
+        let slot = runs.entry(run).or_insert((start, Vec::new()));
+        slot.0 = slot.0.min(start);
+        slot.1.push(v);
+    }
+    let mut points: Vec<(i64, f64)> = runs
+        .into_values()
+        .filter_map(|(start, v)| Some((start, pct(&sorted(v), 0.5)?)))
+        .collect();
+    points.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let (first_start, last_start) = (points.first()?.0, points.last()?.0);
+    if points.len() < LEAK_MIN_RUNS
+        || ((last_start - first_start) as f64) < LEAK_MIN_SPAN_DAYS * MS_PER_DAY
+    {
+        return None;
+    }
+    let xy: Vec<(f64, f64)> = points
+        .iter()
+        .map(|p| (p.0 as f64 / MS_PER_DAY, p.1))
+        .collect();
     let test = mann_kendall(&xy, LEAK_ALPHA).ok()?;
-    let median = pct(&sorted(xy.iter().map(|p| p.1).collect()), 0.5)?;
     let slope = test.sen_slope;
-    let material = slope >= MIN_LEAK_MB_PER_DAY && slope >= MIN_LEAK_RELATIVE_PER_DAY * median;
+    let material = slope >= MIN_LEAK_MB_PER_DAY && slope >= MIN_LEAK_RELATIVE_PER_DAY * median_peak;
     if test.direction != Direction::Increasing || !material {
         return None;
     }
     Some(MemoryLeak {
-        detected_at: points
-            .first()
-            .and_then(|p| DateTime::<Utc>::from_timestamp_millis(p.2)),
+        detected_at: DateTime::<Utc>::from_timestamp_millis(first_start),
         growth_mb_per_day: slope,
         p_value: test.p_value,
         confidence: 1.0 - test.p_value,
+    })
+}
+
+/// The logical execution an attempt belongs to within its run, as `task (instance)`: the
+/// record's instance, else its [`INSTANCE_ATTRIBUTE`]; the task alone when it has neither.
+fn instance_of(e: &Execution) -> String {
+    let tag = Some(e.instance.clone())
+        .filter(|i| !i.is_empty())
+        .or_else(|| {
+            e.attributes
+                .iter()
+                .find(|(k, _)| k == INSTANCE_ATTRIBUTE)
+                .and_then(|(_, v)| match v {
+                    types::ingest::AttributeValue::Text(s) => Some(s.clone()),
+                    types::ingest::AttributeValue::Number(n) => Some(n.to_string()),
+                    types::ingest::AttributeValue::Bool(_) => None,
+                })
+        });
+    match tag {
+        Some(t) => format!("{} ({t})", e.task_id),
+        None => e.task_id.clone(),
+    }
+}
+
+fn is_oom(e: &Execution) -> bool {
+    e.is_failure() && error_class(e) == ErrorClass::OutOfMemory
+}
+
+fn gib(mb: f64) -> String {
+    format!("{:.1} GiB", mb / 1024.0)
+}
+
+/// Instances retried after out-of-memory-like failures and the memory they succeeded with
+/// (see the module documentation); `None` when no instance was.
+pub fn memory_escalation(execs: &[Execution]) -> Option<MemoryEscalation> {
+    let mut instances: BTreeMap<(&str, String), Vec<&Execution>> = BTreeMap::new();
+    for e in execs {
+        instances
+            .entry((e.workflow_execution_id.as_str(), instance_of(e)))
+            .or_default()
+            .push(e);
+    }
+    let mut chains: Vec<((&str, String), Vec<&Execution>)> = instances
+        .into_iter()
+        .filter_map(|(k, mut v)| {
+            v.sort_by_key(|e| (e.attempt, e.start_ms));
+            let escalated = v[..v.len() - 1].iter().any(|e| is_oom(e));
+            escalated.then_some((k, v))
+        })
+        .collect();
+    if chains.is_empty() {
+        return None;
+    }
+    fn last_completed<'a>(v: &[&'a Execution]) -> Option<&'a Execution> {
+        v.last()
+            .filter(|e| e.status == ExecutionStatus::Completed)
+            .copied()
+    }
+    let finite = |x: Option<f64>| x.filter(|m| m.is_finite() && *m >= 0.0);
+    let succeeded: Vec<&Execution> = chains
+        .iter()
+        .filter_map(|(_, v)| last_completed(v))
+        .collect();
+    let ok_peaks = sorted(
+        succeeded
+            .iter()
+            .filter_map(|e| finite(e.memory_peak_mb))
+            .collect(),
+    );
+    let ok_alloc = sorted(
+        succeeded
+            .iter()
+            .filter_map(|e| positive(e.memory_allocated_mb))
+            .collect(),
+    );
+    let first_peaks = sorted(
+        chains
+            .iter()
+            .filter_map(|(_, v)| finite(v[0].memory_peak_mb))
+            .collect(),
+    );
+    let first_alloc = sorted(
+        chains
+            .iter()
+            .filter_map(|(_, v)| positive(v[0].memory_allocated_mb))
+            .collect(),
+    );
+    let oom_attempts = chains
+        .iter()
+        .map(|(_, v)| v.iter().filter(|e| is_oom(e)).count() as u64)
+        .sum();
+    let f = MemoryEscalation {
+        instances: chains.len() as u64,
+        succeeded: succeeded.len() as u64,
+        oom_attempts,
+        succeeded_peak_p50_mb: pct(&ok_peaks, 0.5),
+        succeeded_peak_max_mb: ok_peaks.last().copied(),
+        succeeded_allocated_p50_mb: pct(&ok_alloc, 0.5),
+        first_attempt_peak_p50_mb: pct(&first_peaks, 0.5),
+        first_attempt_allocated_p50_mb: pct(&first_alloc, 0.5),
+        examples: Vec::new(),
+        summary: String::new(),
+    };
+    let more = matches!(
+        (f.succeeded_allocated_p50_mb, f.first_attempt_allocated_p50_mb),
+        (Some(ok), Some(first)) if ok > first
+    );
+    let mut summary = format!(
+        "retried{} after out-of-memory-like failures (exit 137 / SIGKILL, OOM errors): {} \
+         instance{}, {} succeeded",
+        if more { " with more memory" } else { "" },
+        f.instances,
+        if f.instances == 1 { "" } else { "s" },
+        f.succeeded,
+    );
+    if let (Some(p50), Some(max)) = (f.succeeded_peak_p50_mb, f.succeeded_peak_max_mb) {
+        summary.push_str(&format!(
+            " at a peak of p50 {} / max {}",
+            gib(p50),
+            gib(max)
+        ));
+    }
+    if let Some(a) = f.succeeded_allocated_p50_mb {
+        summary.push_str(&format!(" (allocated p50 {})", gib(a)));
+    }
+    summary.push_str(&match (
+        f.first_attempt_peak_p50_mb,
+        f.first_attempt_allocated_p50_mb,
+    ) {
+        (Some(p), Some(a)) => format!("; first attempts peaked at p50 {} of {}", gib(p), gib(a)),
+        (Some(p), None) => format!("; first attempts peaked at p50 {}", gib(p)),
+        (None, Some(a)) => format!("; first attempts had {} and no measured peak", gib(a)),
+        (None, None) => "; first attempts had no measured peak or allocation".to_owned(),
+    });
+    chains.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
+    let examples = chains
+        .iter()
+        .take(ESCALATION_EXAMPLES)
+        .map(|((run, instance), v)| MemoryRetryChain {
+            workflow_execution_id: (*run).to_owned(),
+            instance: instance.clone(),
+            attempts: v
+                .iter()
+                .map(|e| MemoryAttempt {
+                    attempt: e.attempt,
+                    status: e.status,
+                    error_type: e.error_type.clone(),
+                    peak_mb: finite(e.memory_peak_mb),
+                    allocated_mb: positive(e.memory_allocated_mb),
+                })
+                .collect(),
+        })
+        .collect();
+    Some(MemoryEscalation {
+        examples,
+        summary,
+        ..f
     })
 }
 
@@ -174,6 +405,7 @@ pub fn memory_usage(execs: &[Execution]) -> MemoryUsage {
         peak: peaks.last().copied().unwrap_or(0.0),
         leaks: memory_leak(execs).into_iter().collect(),
         gc_pressure: mean(gc).unwrap_or(0.0),
+        escalating_retries: memory_escalation(execs),
     }
 }
 
@@ -484,6 +716,7 @@ mod tests {
                 let w = wobble * [0.0, 1.0, -0.7, 0.3, -1.0][d % 5];
                 let mut e = run(d, 1000.0, 500.0, 1.0, base + slope * d as f64 + w, 4096.0);
                 e.start_ms = 1_700_000_000_000 + d as i64 * 86_400_000;
+                e.workflow_execution_id = format!("run-{d}");
                 e
             })
             .collect()
@@ -523,6 +756,193 @@ mod tests {
         // 5 MB/day on a 4000 MB peak is 0.125 %/day: below the relative floor.
         assert_eq!(memory_leak(&daily(4000.0, 5.0, 0.0)), None);
         assert_eq!(memory_leak(&daily(800.0, -40.0, 3.0)), None);
+    }
+
+    /// An attempt of instance `tag` in run `run`, `hours` after the first run's start.
+    fn attempt(run: &str, tag: &str, attempt: u32, hours: f64, peak: Option<f64>) -> Execution {
+        let mut e = exec(&format!("{run}/{tag}/{attempt}"), "t", Completed);
+        e.workflow_execution_id = run.to_owned();
+        e.attempt = attempt;
+        e.start_ms = 1_700_000_000_000 + (hours * 3_600_000.0) as i64;
+        e.memory_peak_mb = peak;
+        e.attributes.push((
+            INSTANCE_ATTRIBUTE.into(),
+            types::ingest::AttributeValue::Text(tag.into()),
+        ));
+        e
+    }
+
+    fn oom_killed(mut e: Execution) -> Execution {
+        e.status = Failed;
+        e.error_type = Some("SIGKILL".into());
+        e.error_code = Some("137".into());
+        e
+    }
+
+    #[test]
+    fn escalating_retries_after_oom_kills_are_their_own_finding_not_a_leak() {
+        // Issue #13's instance: peaks by attempt 0.9 → 1.9 → 4.7 → 9.0 → 23 GiB in one run, the
+        // first four killed (exit 137), allocations doubling from 1 GiB; plus a second instance
+        // killed once at 2 GiB (no measured peak) that completed at 3 GiB, and 30 instances of
+        // growing input over 30 hours of the same run, which once read as hundreds of thousands
+        // of MB/day of "leak".
+        let gib = 1024.0;
+        let peaks = [0.9, 1.9, 4.7, 9.0, 23.0];
+        let mut v: Vec<Execution> = peaks
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut e = attempt("run-1", "big", i as u32 + 1, i as f64, Some(p * gib));
+                e.memory_allocated_mb = Some(gib * 2f64.powi(i as i32));
+                if i < 4 { oom_killed(e) } else { e }
+            })
+            .collect();
+        let mut killed = oom_killed(attempt("run-1", "small", 1, 0.0, None));
+        killed.memory_allocated_mb = Some(2.0 * gib);
+        let mut ok = attempt("run-1", "small", 2, 1.0, Some(3.0 * gib));
+        ok.memory_allocated_mb = Some(4.0 * gib);
+        v.extend([killed, ok]);
+        v.extend((0..30).map(|h| {
+            attempt(
+                "run-1",
+                &format!("in{h}"),
+                1,
+                h as f64,
+                Some(500.0 + 400.0 * h as f64),
+            )
+        }));
+        assert_eq!(memory_leak(&v), None, "one run is no history");
+
+        let f = memory_escalation(&v).unwrap();
+        assert_eq!((f.instances, f.succeeded, f.oom_attempts), (2, 2, 5));
+        // Succeeded at 23 and 3 GiB: p50 13 GiB (midpoint), max 23 GiB; allocated 16 and 4 GiB
+        // → p50 10 GiB; first attempts: one peak, 0.9 GiB, allocations 1 and 2 GiB → 1.5 GiB.
+        assert_relative_eq!(
+            f.succeeded_peak_p50_mb.unwrap(),
+            13.0 * gib,
+            max_relative = REL
+        );
+        assert_relative_eq!(
+            f.succeeded_peak_max_mb.unwrap(),
+            23.0 * gib,
+            max_relative = REL
+        );
+        assert_relative_eq!(
+            f.succeeded_allocated_p50_mb.unwrap(),
+            10.0 * gib,
+            max_relative = REL
+        );
+        assert_relative_eq!(
+            f.first_attempt_peak_p50_mb.unwrap(),
+            0.9 * gib,
+            max_relative = REL
+        );
+        assert_relative_eq!(
+            f.first_attempt_allocated_p50_mb.unwrap(),
+            1.5 * gib,
+            max_relative = REL
+        );
+        assert_eq!(
+            f.summary,
+            "retried with more memory after out-of-memory-like failures (exit 137 / SIGKILL, \
+             OOM errors): 2 instances, 2 succeeded at a peak of p50 13.0 GiB / max 23.0 GiB \
+             (allocated p50 10.0 GiB); first attempts peaked at p50 0.9 GiB of 1.5 GiB"
+        );
+        assert_eq!(f.examples.len(), 2);
+        let chain = &f.examples[0];
+        assert_eq!(chain.instance, "t (big)");
+        let by_attempt: Vec<(u32, Option<f64>)> = chain
+            .attempts
+            .iter()
+            .map(|a| (a.attempt, a.peak_mb))
+            .collect();
+        assert_eq!(
+            by_attempt,
+            peaks
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (i as u32 + 1, Some(p * gib)))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(memory_usage(&v).escalating_retries, Some(f));
+        // A failure that is not out of memory, or an OOM kill never retried, is no escalation.
+        let mut other = attempt("run-2", "x", 1, 0.0, None);
+        other.status = Failed;
+        other.error_type = Some("AssertionError".into());
+        let last = oom_killed(attempt("run-2", "y", 1, 0.0, None));
+        assert_eq!(
+            memory_escalation(&[other, attempt("run-2", "x", 2, 1.0, Some(100.0)), last]),
+            None
+        );
+    }
+
+    #[test]
+    fn a_leak_needs_six_runs_over_two_days_at_first_attempts() {
+        // 40 MB/day over 30 daily runs is a leak (above); the same climb over 5 runs, or over 6
+        // runs within 1.9 days, is not enough history.
+        let leak = daily(800.0, 40.0, 3.0);
+        assert!(memory_leak(&leak).is_some());
+        assert_eq!(memory_leak(&leak[..5]), None);
+        let mut quick = leak[..6].to_vec();
+        for (i, e) in quick.iter_mut().enumerate() {
+            e.start_ms = 1_700_000_000_000 + i as i64 * 8 * 3_600_000;
+            e.memory_peak_mb = Some(800.0 + 1000.0 * i as f64);
+        }
+        assert_eq!(memory_leak(&quick), None, "40 hours");
+        quick[5].start_ms = 1_700_000_000_000 + 48 * 3_600_000;
+        assert!(memory_leak(&quick).is_some(), "48 hours, 6 rising runs");
+        // Retries climbing by run (attempt 2 of each run) do not count: only first attempts,
+        // which here are flat.
+        let mut flat = daily(800.0, 0.0, 3.0);
+        flat.extend(daily(800.0, 400.0, 0.0).into_iter().map(|mut e| {
+            e.attempt = 2;
+            e
+        }));
+        assert_eq!(memory_leak(&flat), None);
+    }
+
+    #[test]
+    fn growth_explained_by_input_size_is_not_a_leak() {
+        // 30 daily runs whose input grows 100 MB a day with peak = 300 MB + 2 × input: the peak
+        // climbs 200 MB/day, all of it the input. Adjusted for input (Theil–Sen slope 2 MB/MB)
+        // every run sits at 300 + 2 × median input, so there is no trend.
+        let v: Vec<Execution> = daily(0.0, 0.0, 0.0)
+            .into_iter()
+            .enumerate()
+            .map(|(d, mut e)| {
+                let input_mb = 1000.0 + 100.0 * d as f64;
+                e.input_size_bytes = Some(input_mb * 1_048_576.0);
+                e.memory_peak_mb = Some(300.0 + 2.0 * input_mb + [0.0, 5.0, -5.0][d % 3]);
+                e
+            })
+            .collect();
+        assert_eq!(memory_leak(&v), None);
+        // Without the input sizes the same peaks read as a 200 MB/day leak.
+        let blind: Vec<Execution> = v
+            .iter()
+            .cloned()
+            .map(|mut e| {
+                e.input_size_bytes = None;
+                e
+            })
+            .collect();
+        let leak = memory_leak(&blind).unwrap();
+        assert!((leak.growth_mb_per_day - 200.0).abs() < 1.0, "{leak:?}");
+        // A real leak survives the adjustment: inputs that vary without a trend (1000–2200 MB
+        // in a 5-day cycle) and +40 MB/day on top of 300 + 2 × input.
+        let leaking: Vec<Execution> = v
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(d, mut e)| {
+                let input_mb = 1000.0 + 300.0 * (d % 5) as f64;
+                e.input_size_bytes = Some(input_mb * 1_048_576.0);
+                e.memory_peak_mb = Some(300.0 + 2.0 * input_mb + 40.0 * d as f64);
+                e
+            })
+            .collect();
+        let leak = memory_leak(&leaking).unwrap();
+        assert!((leak.growth_mb_per_day - 40.0).abs() < 1.0, "{leak:?}");
     }
 
     #[test]

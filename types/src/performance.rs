@@ -240,6 +240,62 @@ pub struct MemoryUsage {
     pub peak: f64,
     pub leaks: Vec<MemoryLeak>,
     pub gc_pressure: f64,
+    /// Instances retried with more memory after out-of-memory-like failures: what the first
+    /// attempt should have been given. Absent when no instance was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalating_retries: Option<MemoryEscalation>,
+}
+
+/// Logical executions (one instance of a task in one run) whose attempts failed
+/// out-of-memory-like (exit 137 / SIGKILL, OOM error names) and were retried, and the memory of
+/// the attempt that succeeded. A separate finding from [`MemoryLeak`]: escalating retries
+/// within a run are the scheduler raising the limit, not growth over time.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct MemoryEscalation {
+    /// Instances with an out-of-memory-like failed attempt followed by a retry.
+    pub instances: u64,
+    /// Of them, those whose last attempt completed.
+    pub succeeded: u64,
+    /// Out-of-memory-like failed attempts over all the instances.
+    pub oom_attempts: u64,
+    /// Median and largest memory peak (MB) of the attempts that succeeded.
+    pub succeeded_peak_p50_mb: Option<f64>,
+    pub succeeded_peak_max_mb: Option<f64>,
+    /// Median allocation (MB) of the attempts that succeeded, when recorded.
+    pub succeeded_allocated_p50_mb: Option<f64>,
+    /// Median memory peak and allocation (MB) of the instances' first attempts, when recorded
+    /// (a killed attempt often has no measured peak).
+    pub first_attempt_peak_p50_mb: Option<f64>,
+    pub first_attempt_allocated_p50_mb: Option<f64>,
+    /// Up to five instances, most attempts first: their attempts' memory.
+    pub examples: Vec<MemoryRetryChain>,
+    /// The finding in one sentence.
+    pub summary: String,
+}
+
+/// One instance's attempts, in attempt order.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct MemoryRetryChain {
+    pub workflow_execution_id: String,
+    /// `task (instance)`: the task and its instance within the run (Nextflow's tag); the task
+    /// alone when it runs once per run.
+    pub instance: String,
+    pub attempts: Vec<MemoryAttempt>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemoryAttempt {
+    pub attempt: u32,
+    pub status: ExecutionStatus,
+    pub error_type: Option<String>,
+    pub peak_mb: Option<f64>,
+    pub allocated_mb: Option<f64>,
 }
 
 /// A significant upward trend of a task's memory peak.
