@@ -1,6 +1,10 @@
 //! A task's place in its workflow over observed runs: the workflow context (its executions,
 //! edges and task names), the DAG weighted by median durations, and waits, blocking and failure
 //! impact per edge (spec `DependencyMetrics`).
+//!
+//! A workflow without edges has no critical path ([`critical_path_unavailable`]): its
+//! contribution and parallelisation figures are 0 with the reason beside them, never a path
+//! made of one task.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -62,6 +66,19 @@ pub fn median_durations(execs: &[Execution]) -> HashMap<String, f64> {
         .into_iter()
         .filter_map(|(t, mut d)| quantiles(&mut d, &[0.5]).map(|q| (t.to_owned(), q[0])))
         .collect()
+}
+
+/// Why a workflow's critical path is unknown: it has no dependency data.
+pub const NO_DEPENDENCY_DATA: &str = "the workflow has no dependency data";
+
+/// `Some(reason)` when the workflow's critical path cannot be known: it has no edges. A DAG of
+/// unconnected tasks would make each task its own root-to-sink path, so the longest task would
+/// come out as a one-task "critical path" holding the whole length, and every workflow's
+/// longest task a bottleneck with share 1.0 (issue #13). A trace format without dependencies
+/// (Nextflow's trace file) is the usual cause; one task without edges is no exception, since
+/// nothing says it is the whole workflow.
+pub fn critical_path_unavailable(ctx: &WorkflowContext) -> Option<String> {
+    ctx.edges.is_empty().then(|| NO_DEPENDENCY_DATA.to_owned())
 }
 
 /// The workflow's DAG weighted by median task duration (robust to outliers; a critical path
@@ -238,7 +255,8 @@ pub fn dependencies(
         .filter(|e| e.upstream == task)
         .map(|e| info(&e.downstream, e, false))
         .collect();
-    let dag = workflow_dag(ctx).ok();
+    let unavailable = critical_path_unavailable(ctx);
+    let dag = workflow_dag(ctx).ok().filter(|_| unavailable.is_none());
     DependencyMetrics {
         upstream_dependencies,
         downstream_dependents,
@@ -253,6 +271,7 @@ pub fn dependencies(
             .as_ref()
             .and_then(|d| d.parallelization_potential(task))
             .unwrap_or(0.0),
+        critical_path_unavailable: unavailable,
         basis: None,
     }
 }

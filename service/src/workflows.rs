@@ -20,6 +20,17 @@ pub struct Workflows {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Bottlenecks {
     pub bottlenecks: Vec<Bottleneck>,
+    /// Workflows whose critical path is unavailable, with the reason (none of their tasks is
+    /// ranked).
+    pub unavailable: Vec<UnavailableCriticalPath>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnavailableCriticalPath {
+    pub workflow_id: String,
+    pub reason: String,
 }
 
 fn summary(r: db::workflows::WorkflowRow) -> WorkflowSummary {
@@ -96,7 +107,7 @@ pub async fn bottlenecks(
         Some(k) => vec![find(s, k).await?],
         None => db::workflows::list(&s.pool).await?,
     };
-    let mut all = Vec::new();
+    let (mut all, mut unavailable) = (Vec::new(), Vec::new());
     for wf in &workflows {
         let ctx = context(s, wf, &window).await?;
         let id = wf.workflow_key.clone();
@@ -104,6 +115,12 @@ pub async fn bottlenecks(
             crate::tasks::compute(move || analytics::critical_path::critical_path_report(&id, &ctx))
                 .await?
         {
+            if let Some(reason) = report.unavailable {
+                unavailable.push(UnavailableCriticalPath {
+                    workflow_id: report.workflow_id,
+                    reason,
+                });
+            }
             all.extend(report.bottlenecks);
         }
     }
@@ -114,6 +131,9 @@ pub async fn bottlenecks(
     });
     Ok(Windowed {
         window,
-        data: Bottlenecks { bottlenecks: all },
+        data: Bottlenecks {
+            bottlenecks: all,
+            unavailable,
+        },
     })
 }

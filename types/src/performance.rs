@@ -472,8 +472,13 @@ pub struct DependencyMetrics {
     pub blocking_time: f64,
     /// The task's skipped executions in the window (skipped because an upstream failed).
     pub dependency_failures: u64,
+    /// 0 when the critical path is unavailable (see `criticalPathUnavailable`).
     pub critical_path_contribution: f64,
     pub parallelization_potential: f64,
+    /// Why the critical path (and so the two figures above) is unknown: the workflow has no
+    /// dependency data. Absent when it is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub critical_path_unavailable: Option<String>,
     /// Present when waits, per-edge failure impact and the critical path come from the
     /// workflow's latest runs of the window rather than all of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -47,6 +47,10 @@ pub struct Bottleneck {
 #[serde(rename_all = "camelCase")]
 pub struct WorkflowCriticalPath {
     pub workflow_id: String,
+    /// Why there is no critical path, e.g. "the workflow has no dependency data"; `null` when
+    /// there is one. Without dependency data `path` and `bottlenecks` are empty and no task is
+    /// marked critical: every task would otherwise be its own one-task "critical path".
+    pub unavailable: Option<String>,
     /// Task ids from a root to a sink, weighted by median duration of completed runs.
     pub path: Vec<String>,
     pub length_ms: f64,

@@ -97,7 +97,9 @@ pub fn PanelView(panel: Panel, data: TaskDashboard) -> impl IntoView {
         Panel::Dependencies => chart_or_note(
             panel,
             both(|c| Ok(dag_svg(&data.series.graph, &data.task_id, c))),
-            "This task's workflow has no recorded dependencies.",
+            // The same reason the REST answers give (`unavailable` of the critical path).
+            "Critical path unavailable: the workflow has no dependency data, so no task is \
+             ranked as a bottleneck.",
         ),
     };
     view! {
