@@ -10,6 +10,7 @@ pub mod pagination;
 pub mod pool;
 pub mod rollups;
 pub mod samples;
+pub mod simulation;
 pub mod tasks;
 pub mod workflows;
 

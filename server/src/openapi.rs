@@ -24,6 +24,7 @@ use crate::routes::api;
         api::workflows::list,
         api::workflows::critical_path,
         api::workflows::task_groups,
+        api::simulate::simulate,
         api::workflows::bottlenecks,
         api::workflows::rankings,
         api::workflows::resource_profile,

@@ -44,6 +44,10 @@ pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Route
             get(api::workflows::bottlenecks),
         )
         .route(
+            "/api/v1/task-analytics/tasks/simulate",
+            post(api::simulate::simulate),
+        )
+        .route(
             "/api/v1/task-analytics/tasks/rankings",
             get(api::workflows::rankings),
         )

@@ -2,8 +2,9 @@
 //! error (axum's own answer `400 text/plain`): `limit=abc`, a duplicate `time_range`, `%FF` in a
 //! key.
 
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{FromRequestParts, Path, Query};
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query};
 use axum::http::StatusCode;
 
 use crate::problem::Problem;
@@ -17,6 +18,23 @@ pub struct ApiQuery<T>(pub T);
 #[derive(Debug, FromRequestParts)]
 #[from_request(via(Path), rejection(Problem))]
 pub struct ApiPath<T>(pub T);
+
+/// [`Json`], rejecting with a problem: 415 without a JSON content type, 400 for a syntax
+/// error, 422 naming the field a well-formed body has wrong (`changes[0].hitRate: invalid type`).
+#[derive(Debug, FromRequest)]
+#[from_request(via(Json), rejection(Problem))]
+pub struct ApiJson<T>(pub T);
+
+impl From<JsonRejection> for Problem {
+    fn from(e: JsonRejection) -> Self {
+        let status = match &e {
+            JsonRejection::JsonDataError(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        Problem::new(status, Some(format!("body: {}", e.body_text())))
+    }
+}
 
 impl From<QueryRejection> for Problem {
     fn from(e: QueryRejection) -> Self {

@@ -3,5 +3,6 @@
 pub mod auth;
 pub mod extract;
 pub mod ingest;
+pub mod simulate;
 pub mod tasks;
 pub mod workflows;
