@@ -47,7 +47,7 @@ pub fn performance(
             &ctx.edge_pairs(),
             &FailureOptions::default(),
         ),
-        concurrency: concurrency(execs, deps.wait_time),
+        concurrency: concurrency(execs, queue_time(execs).unwrap_or(deps.wait_time)),
         dependencies: deps,
         caching_metrics: caching(execs),
         cost_analysis: cost_analysis(execs, cost),
@@ -75,6 +75,33 @@ pub fn with_basis(mut m: TaskPerformanceMetrics, basis: Basis) -> TaskPerformanc
     m.dependencies.basis = dependencies.samples_runs().then_some(dependencies);
     m.basis = (basis.samples_executions() || basis.samples_runs()).then_some(basis);
     m
+}
+
+/// Attribute holding the scheduler's queue time in milliseconds (submit → start), as the
+/// Nextflow importer records it.
+pub const QUEUED_MS_ATTRIBUTE: &str = "queuedMs";
+
+/// Mean queue time (ms) over the executions whose record carries a finite, non-negative
+/// [`QUEUED_MS_ATTRIBUTE`]; `None` when none does. Queue time is what the scheduler reports
+/// when it reports it; otherwise [`performance`] falls back to the wait after the upstream
+/// finished ([`crate::dependencies`]).
+pub fn queue_time(execs: &[Execution]) -> Option<f64> {
+    let (sum, n) = execs
+        .iter()
+        .filter_map(|e| {
+            let (_, v) = e
+                .attributes
+                .iter()
+                .find(|(k, _)| k == QUEUED_MS_ATTRIBUTE)?;
+            match v {
+                types::ingest::AttributeValue::Number(q) => Some(*q),
+                types::ingest::AttributeValue::Text(s) => s.trim().parse().ok(),
+                types::ingest::AttributeValue::Bool(_) => None,
+            }
+            .filter(|q: &f64| q.is_finite() && *q >= 0.0)
+        })
+        .fold((0.0, 0usize), |(s, n), q| (s + q, n + 1));
+    (n > 0).then(|| sum / n as f64)
 }
 
 /// Peak concurrent executions by a sweep over `[start, end)` intervals; average concurrency is
@@ -205,6 +232,29 @@ mod tests {
         ];
         let c = concurrency(&e, 0.0);
         assert_eq!((c.peak_concurrent, c.average_concurrent), (2, 1.5));
+    }
+
+    #[test]
+    fn queue_time_is_the_mean_recorded_queued_ms_and_absent_without_one() {
+        use ExecutionStatus::Completed;
+        use types::ingest::AttributeValue::{Bool, Number, Text};
+        let mut e: Vec<Execution> = (0..5)
+            .map(|i| exec("t", &i.to_string(), Completed, i * 100, i * 100 + 50))
+            .collect();
+        assert_eq!(queue_time(&e), None);
+        // 10,000 and 2,000 ms count; a text number counts; a negative or boolean one does not;
+        // a record without the attribute is not a zero: (10000 + 2000 + 600) / 3 = 4200.
+        e[0].attributes
+            .push((QUEUED_MS_ATTRIBUTE.into(), Number(10_000.0)));
+        e[1].attributes
+            .push((QUEUED_MS_ATTRIBUTE.into(), Number(2_000.0)));
+        e[2].attributes
+            .push((QUEUED_MS_ATTRIBUTE.into(), Text("600".into())));
+        e[3].attributes
+            .push((QUEUED_MS_ATTRIBUTE.into(), Number(-5.0)));
+        e[4].attributes
+            .push((QUEUED_MS_ATTRIBUTE.into(), Bool(true)));
+        assert_eq!(queue_time(&e), Some(4200.0));
     }
 
     #[test]

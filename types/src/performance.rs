@@ -503,7 +503,9 @@ pub struct DependencyInfo {
 pub struct ConcurrencyMetrics {
     pub peak_concurrent: u64,
     pub average_concurrent: f64,
-    /// Mean milliseconds an execution waited after its upstream finished.
+    /// Mean milliseconds an execution waited before it started: the scheduler's queue time
+    /// (the record's `queuedMs` attribute, submit → start) where recorded, else the wait after
+    /// its upstream finished.
     pub average_queue_time: f64,
 }
 
