@@ -315,8 +315,19 @@ pub fn most_extreme(mut outliers: Vec<DurationPoint>) -> (Vec<DurationPoint>, bo
     (outliers, truncated)
 }
 
+/// Just after the last moment an execution covers (its end, or its start while running), so
+/// that a half-open `[from, to)` window holds it; `None` without executions.
+pub fn data_end(execs: &[Execution]) -> Option<i64> {
+    execs
+        .iter()
+        .map(|e| e.end_ms.unwrap_or(e.start_ms).max(e.start_ms) + 1)
+        .max()
+}
+
 /// All chart data of one task over `[from_ms, to_ms)`; `execs` are the task's own executions.
-/// A window without a start (`all`) begins at the first execution.
+/// A window without a start (`all`) spans the data's own extent: from the first execution's
+/// start to the last one's end (its start while running), not to `to_ms` (now), so that a
+/// 19-hour run imported years later is not one dot on a years-long axis.
 pub fn task_series(
     execs: &[Execution],
     graph: WorkflowGraph,
@@ -327,6 +338,10 @@ pub fn task_series(
     let from = from_ms
         .or_else(|| execs.iter().map(|e| e.start_ms).min())
         .unwrap_or(to_ms - 3_600_000);
+    let to_ms = match from_ms {
+        Some(_) => to_ms,
+        None => data_end(execs).map_or(to_ms, |end| end.clamp(from + 1, to_ms.max(from + 1))),
+    };
     let (bucket_ms, buckets) = time_buckets(execs, from, to_ms);
     let completed: Vec<&Execution> = execs
         .iter()
@@ -432,6 +447,35 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn an_all_window_spans_the_data_not_up_to_now() {
+        // Runs at 10:00, 10:30 and 11:00 (the last ends 11:05) of day 100, asked four years
+        // later: the buckets cover 10:00 to just past 11:05, a span of 1 h 05 min + 1 ms, not
+        // four years (with 48 buckets of a week each, all three runs in one).
+        let day = 100 * 86_400_000;
+        let hour = 3_600_000;
+        let mut execs: Vec<Execution> = [0, hour / 2, hour]
+            .iter()
+            .map(|&t| exec(day + 10 * hour + t, 60_000.0, ExecutionStatus::Completed))
+            .collect();
+        for e in &mut execs {
+            e.end_ms = Some(e.start_ms + 300_000);
+        }
+        let years_later = day + 4 * 365 * 86_400_000;
+        let s = task_series(&execs, WorkflowGraph::default(), None, years_later);
+        assert_eq!(data_end(&execs), Some(day + 11 * hour + 300_001));
+        assert_eq!(s.bucket_ms, bucket_width_ms(hour + 300_001, MAX_BUCKETS));
+        let first = s.buckets.first().unwrap().start.timestamp_millis();
+        let last = s.buckets.last().unwrap().start.timestamp_millis() + s.bucket_ms;
+        assert_eq!(first, day + 10 * hour);
+        assert!(
+            last >= day + 11 * hour + 300_001 && last < day + 12 * hour,
+            "{last}"
+        );
+        let counted: u64 = s.buckets.iter().map(|b| b.executions).sum();
+        assert_eq!(counted, 3);
     }
 
     #[test]

@@ -129,6 +129,16 @@ pub async fn task_dashboard(
                 let from = from_ms
                     .or_else(|| n.hours.first().map(|h| h.0))
                     .unwrap_or(to_ms - HOUR_MS);
+                // `all` spans the data's own extent: to the end of its last hour or edge record.
+                let to_ms = match from_ms {
+                    Some(_) => to_ms,
+                    None => n
+                        .hours
+                        .last()
+                        .map(|h| h.0 + HOUR_MS)
+                        .max(analytics::series::data_end(&n.edges))
+                        .map_or(to_ms, |end| end.clamp(from + 1, to_ms.max(from + 1))),
+                };
                 // Whole hours, so that every hourly rollup falls in one bucket.
                 let width =
                     (bucket_width_ms(to_ms - from, MAX_BUCKETS) + HOUR_MS - 1) / HOUR_MS * HOUR_MS;

@@ -153,7 +153,7 @@ pub fn timeline_svg(s: &TaskSeries, c: Canvas) -> Result<Option<String>, ChartEr
         let mut p = Axes::new(c, x0..x1, 0.0..top / unit.div * 1.1)
             .caption("Duration over time", 24)
             .x_time(span)
-            .x_desc(time_desc(span))
+            .x_desc(time_desc(x0, x1))
             .y_desc(format!("duration ({})", unit.name))
             .draw(root)?;
         let line = |f| {
@@ -221,7 +221,7 @@ pub fn resources_svg(s: &TaskSeries, c: Canvas) -> Result<Option<String>, ChartE
         p.legend(SeriesLabelPosition::UpperLeft)?;
         let mut p = Axes::new(c, x0..x1, 0.0..mem_max)
             .x_time(span)
-            .x_desc(time_desc(span))
+            .x_desc(time_desc(x0, x1))
             .y_desc("memory (MB)")
             .y_whole()
             .draw(&bottom)?;
@@ -279,7 +279,7 @@ pub fn failures_svg(
         Axes::new(c, x0..x1, 0.0..y_max)
             .caption("Failures over time", 20)
             .x_time(span)
-            .x_desc(time_desc(span))
+            .x_desc(time_desc(x0, x1))
             .y_desc("failed or timed out")
             .y_count()
             .draw(&lower)?

@@ -21,6 +21,11 @@ pub fn utc_seconds(t: DateTime<Utc>) -> String {
     format!("{}:{:02}", utc_minutes(t), t.second())
 }
 
+/// `2026-11-26`
+pub fn year_month_day(t: DateTime<Utc>) -> String {
+    format!("{:04}-{}", t.year(), month_day(t))
+}
+
 /// `11-26`
 pub fn month_day(t: DateTime<Utc>) -> String {
     format!("{:02}-{:02}", t.month(), t.day())
@@ -41,6 +46,7 @@ mod tests {
         assert_eq!(utc_seconds(t), t.format("%Y-%m-%d %H:%M:%S").to_string());
         assert_eq!(utc_minutes(t), "2026-01-02 03:04");
         assert_eq!(month_day(t), "01-02");
+        assert_eq!(year_month_day(t), t.format("%Y-%m-%d").to_string());
         assert_eq!(hour_minute(t), "03:04");
     }
 }

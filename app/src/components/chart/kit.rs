@@ -7,7 +7,7 @@
 //! ```ignore
 //! frame(c, 420, |root| {
 //!     let mut p = Axes::new(c, x0..x1, 0.0..y_max).caption("Duration over time", 24)
-//!         .x_time(span).x_desc(time_desc(span)).y_desc("duration (s)").draw(root)?;
+//!         .x_time(span).x_desc(time_desc(x0, x1)).y_desc("duration (s)").draw(root)?;
 //!     p.line_with_points("p50", points, PALETTE[0])?;
 //!     p.legend(SeriesLabelPosition::UpperLeft)
 //! })
@@ -58,8 +58,9 @@ enum Format {
     Plain,
     /// Whole numbers (counts, percent, MB).
     Whole,
-    /// A UTC time (epoch milliseconds) for a window `span` milliseconds long.
-    Time { span: f64 },
+    /// A UTC time (epoch milliseconds) for a window `span` milliseconds long; `years` when the
+    /// window crosses a year, so that a label names it.
+    Time { span: f64, years: bool },
 }
 
 impl Format {
@@ -67,7 +68,7 @@ impl Format {
         match self {
             Format::Plain => format!("{v}"),
             Format::Whole => format!("{v:.0}"),
-            Format::Time { span } => time_label(v, span),
+            Format::Time { span, years } => time_label(v, span, years),
         }
     }
 }
@@ -87,24 +88,33 @@ impl Axis {
     };
 }
 
-/// A time tick label: month-day for windows over two days, else hour:minute (UTC).
-fn time_label(ms: f64, span_ms: f64) -> String {
+/// A time tick label: month-day for windows over two days (year-month-day when the window
+/// crosses a year), else hour:minute (UTC).
+fn time_label(ms: f64, span_ms: f64, years: bool) -> String {
     let Some(t) = DateTime::<Utc>::from_timestamp_millis(ms as i64) else {
         return String::new();
     };
-    if span_ms > 2.0 * 86_400_000.0 {
-        crate::components::time::month_day(t)
-    } else {
-        crate::components::time::hour_minute(t)
+    match (span_ms > 2.0 * 86_400_000.0, years) {
+        (true, true) => crate::components::time::year_month_day(t),
+        (true, false) => crate::components::time::month_day(t),
+        (false, _) => crate::components::time::hour_minute(t),
     }
 }
 
-/// The description of a time axis whose labels [`Axes::x_time`] writes.
-pub fn time_desc(span_ms: f64) -> &'static str {
-    if span_ms > 2.0 * 86_400_000.0 {
-        "start (UTC, month-day)"
-    } else {
-        "start (UTC, hour:minute)"
+/// Whether the epoch-millisecond range `x0..x1` starts and ends in different years (UTC).
+fn crosses_year(x0: f64, x1: f64) -> bool {
+    use chrono::Datelike;
+    let year = |ms: f64| DateTime::<Utc>::from_timestamp_millis(ms as i64).map(|t| t.year());
+    year(x0) != year(x1)
+}
+
+/// The description of a time axis over `x0..x1` (epoch ms) whose labels [`Axes::x_time`]
+/// writes.
+pub fn time_desc(x0: f64, x1: f64) -> &'static str {
+    match (x1 - x0 > 2.0 * 86_400_000.0, crosses_year(x0, x1)) {
+        (true, true) => "start (UTC, year-month-day)",
+        (true, false) => "start (UTC, month-day)",
+        (false, _) => "start (UTC, hour:minute)",
     }
 }
 
@@ -185,7 +195,8 @@ impl Axes {
     /// A time axis (epoch milliseconds over a window `span` long), as many labels as fit.
     pub fn x_time(mut self, span: f64) -> Self {
         self.x.labels = Some(self.c.x_labels());
-        self.x.format = Format::Time { span };
+        let years = crosses_year(self.x_range.start, self.x_range.end);
+        self.x.format = Format::Time { span, years };
         self
     }
 
@@ -486,15 +497,27 @@ mod tests {
     fn time_axes_switch_to_days_over_two_days() {
         let t = "2026-11-20T13:45:00Z".parse::<DateTime<Utc>>().unwrap();
         let ms = t.timestamp_millis() as f64;
-        assert_eq!(Format::Time { span: 3_600_000.0 }.write(ms), "13:45");
+        let time = |span, years| Format::Time { span, years }.write(ms);
+        assert_eq!(time(3_600_000.0, false), "13:45");
+        assert_eq!(time(7.0 * 86_400_000.0, false), "11-20");
+        assert_eq!(time(400.0 * 86_400_000.0, true), "2026-11-20");
         assert_eq!(
-            Format::Time {
-                span: 7.0 * 86_400_000.0
-            }
-            .write(ms),
-            "11-20"
+            time_desc(ms, ms + 7.0 * 86_400_000.0),
+            "start (UTC, month-day)"
         );
-        assert_eq!(time_desc(7.0 * 86_400_000.0), "start (UTC, month-day)");
+        assert_eq!(time_desc(ms, ms + 3_600_000.0), "start (UTC, hour:minute)");
+    }
+
+    #[test]
+    fn a_time_axis_across_a_new_year_labels_the_year() {
+        // 2021-03-04 to 2022-05-13, as `range=all` over the two openproblems runs.
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap().timestamp_millis() as f64;
+        let (x0, x1) = (at("2021-03-04T21:06:07Z"), at("2022-05-13T22:00:00Z"));
+        assert!(crosses_year(x0, x1) && !crosses_year(x0, at("2021-12-31T23:59:59Z")));
+        assert_eq!(time_desc(x0, x1), "start (UTC, year-month-day)");
+        let axes = Axes::new(Canvas::WIDE, x0..x1, 0.0..1.0).x_time(x1 - x0);
+        assert_eq!(axes.x.format.write(x0), "2021-03-04");
+        assert_eq!(axes.x.format.write(x1), "2022-05-13");
     }
 
     #[test]
