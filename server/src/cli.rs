@@ -30,3 +30,75 @@ pub enum Command {
     /// Score the analytics against a freshly generated workload's ground truth.
     Eval(crate::commands::eval::EvalArgs),
 }
+
+/// The settings `tasklens import` uses, shown in `tasklens import --help`; the others (the
+/// server's address, limits, costs, ...) are accepted there as everywhere but not listed.
+pub const IMPORT_SETTINGS: [&str; 1] = ["database_url"];
+
+/// The command line, with `import --help` listing import's own flags and
+/// [`IMPORT_SETTINGS`] only. Each other shared setting gets a hidden, non-global copy on
+/// `import` (clap then does not propagate the global one there), which still takes a value and
+/// fills the same field.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    let hidden: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set() && !IMPORT_SETTINGS.contains(&a.get_id().as_str()))
+        .map(|a| a.clone().global(false).hide(true))
+        .collect();
+    cmd.mut_subcommand("import", |sub| sub.args(hidden))
+}
+
+/// Parses the process's arguments (see [`command`]); exits with clap's message on an error.
+pub fn parse() -> Cli {
+    use clap::FromArgMatches;
+    Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn help(args: &[&str]) -> String {
+        match command().try_get_matches_from(args) {
+            Err(e) => e.render().to_string(),
+            Ok(_) => panic!("--help should not parse"),
+        }
+    }
+
+    #[test]
+    fn import_help_lists_only_imports_flags_and_still_takes_the_others() {
+        let import = help(&["tasklens", "import", "--help"]);
+        for flag in [
+            "--keep-going",
+            "--replace",
+            "--url",
+            "--workflow-id",
+            "--database-url",
+        ] {
+            assert!(import.contains(flag), "{flag} missing:\n{import}");
+        }
+        for flag in [
+            "--addr",
+            "--site-root",
+            "--cost-cpu-hour",
+            "--max-in-flight",
+        ] {
+            assert!(!import.contains(flag), "{flag} listed:\n{import}");
+        }
+        assert!(help(&["tasklens", "serve", "--help"]).contains("--addr"));
+        use clap::FromArgMatches;
+        for args in [
+            ["tasklens", "import", "a.txt", "--db-max-connections", "3"],
+            ["tasklens", "--db-max-connections", "3", "import", "a.txt"],
+        ] {
+            let m = command()
+                .try_get_matches_from(args)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let cli = Cli::from_arg_matches(&m).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(cli.config.db_max_connections, 3);
+            assert!(matches!(cli.command, Some(Command::Import(_))));
+        }
+    }
+}

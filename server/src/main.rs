@@ -1,12 +1,11 @@
 //! `tasklens`: the Tasklens server and command-line tool.
 
-use clap::Parser;
-use server::cli::{Cli, Command};
+use server::cli::Command;
 use server::startup::Application;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let cli = server::cli::parse();
     server::telemetry::init(&cli.config.log_format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {

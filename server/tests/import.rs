@@ -22,6 +22,7 @@ fn args(file: &str) -> (PathBuf, ImportArgs) {
         workflow_id: None,
         workflow_execution_id: None,
         replace: false,
+        keep_going: false,
     };
     (path, args)
 }

@@ -1,7 +1,8 @@
 //! `tasklens import FILE...`: detects each file's format (ingest v1 JSON/NDJSON, WfCommons
 //! WfFormat, Nextflow trace) and loads it, straight into the database (one transaction per file:
 //! all or nothing) or over HTTP to a running server (`--url`, `--token`; batches of 10,000,
-//! validated locally first, so a bad file sends nothing).
+//! validated locally first, so a bad file sends nothing). A file that fails stops the import
+//! and the files after it are named as skipped, unless `--keep-going`.
 //!
 //! Keys come from the file's content, never its name (`importers::keys`): Nextflow writes
 //! `execution_trace.txt` on every run. Loading straight into the database, an import that would
@@ -45,6 +46,11 @@ pub struct ImportArgs {
     /// the same run). Without it such an import is refused and writes nothing.
     #[arg(long)]
     pub replace: bool,
+    /// Import the remaining files when one fails (and exit non-zero naming the failed ones);
+    /// without it the first failure stops the import and the files after it are named as
+    /// skipped.
+    #[arg(long)]
+    pub keep_going: bool,
 }
 
 /// What loading one file did.
@@ -67,21 +73,61 @@ pub async fn run(args: ImportArgs, config: &crate::config::Config) -> anyhow::Re
             Some(pool)
         }
     };
-    for file in &args.files {
-        let batch = read(file, &args)?;
-        let loaded = match (&pool, &args.url) {
-            (Some(pool), _) => load_direct(pool, &batch, args.replace)
-                .await
-                .with_context(|| format!("{}", file.display()))?,
-            (None, Some(url)) => Loaded {
-                counts: send(url, args.token.as_ref(), &batch).await?,
-                unchanged: 0,
-            },
-            (None, None) => unreachable!("either a pool or a URL"),
-        };
-        println!("{}: {}", file.display(), summary(&batch, &loaded));
+    let mut failed = Vec::new();
+    for (i, file) in args.files.iter().enumerate() {
+        let loaded = async {
+            let batch = read(file, &args)?;
+            let loaded = match (&pool, &args.url) {
+                (Some(pool), _) => load_direct(pool, &batch, args.replace)
+                    .await
+                    .with_context(|| format!("{}", file.display()))?,
+                (None, Some(url)) => Loaded {
+                    counts: send(url, args.token.as_ref(), &batch).await?,
+                    unchanged: 0,
+                },
+                (None, None) => unreachable!("either a pool or a URL"),
+            };
+            anyhow::Ok(summary(&batch, &loaded))
+        }
+        .await;
+        match loaded {
+            Ok(line) => println!("{}: {line}", file.display()),
+            Err(e) if args.keep_going => {
+                eprintln!("{}: not imported: {e:#}", file.display());
+                failed.push(file);
+            }
+            Err(e) => return Err(e.context(stopped_at(file, &args.files[i + 1..]))),
+        }
     }
-    Ok(())
+    if failed.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "{} of {} files not imported: {}",
+        failed.len(),
+        args.files.len(),
+        names(failed.iter().copied())
+    )
+}
+
+fn names<'a>(files: impl IntoIterator<Item = &'a PathBuf>) -> String {
+    files
+        .into_iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What an import stopped at `file` did not do: the files after it, which were skipped.
+pub fn stopped_at(file: &std::path::Path, rest: &[PathBuf]) -> String {
+    let mut line = format!("{} not imported", file.display());
+    if !rest.is_empty() {
+        line.push_str(&format!(
+            "; skipped, not imported: {} (--keep-going imports them despite a failed file)",
+            names(rest)
+        ));
+    }
+    line
 }
 
 /// `864 executions (0 new, 0 updated, 864 unchanged), 0 dependencies, as run R of workflow W`.
