@@ -99,3 +99,44 @@ pub async fn execution_count(pool: &PgPool) -> Result<i64, DbError> {
             .await?,
     )
 }
+
+/// A task's stored history as a window sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskExtent {
+    /// First and last execution start.
+    pub first: DateTime<Utc>,
+    pub last: DateTime<Utc>,
+    /// Whether any execution started in the window.
+    pub in_window: bool,
+}
+
+/// The task's [`TaskExtent`]; `None` when it has no execution. Three lookups on the
+/// (task, start time) index.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn task_extent(
+    pool: &PgPool,
+    task_id: uuid::Uuid,
+    window: &types::TimeWindow,
+) -> Result<Option<TaskExtent>, DbError> {
+    let row: (Option<DateTime<Utc>>, Option<DateTime<Utc>>, bool) = sqlx::query_as(
+        "SELECT min(start_time), max(start_time),
+                EXISTS (SELECT 1 FROM task_execution_history
+                        WHERE task_id = $1
+                          AND ($2::timestamptz IS NULL OR start_time >= $2)
+                          AND start_time < $3)
+         FROM task_execution_history WHERE task_id = $1",
+    )
+    .bind(task_id)
+    .bind(window.from)
+    .bind(window.to)
+    .fetch_one(pool)
+    .await?;
+    Ok(match row {
+        (Some(first), Some(last), in_window) => Some(TaskExtent {
+            first,
+            last,
+            in_window,
+        }),
+        _ => None,
+    })
+}

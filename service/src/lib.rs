@@ -5,6 +5,7 @@
 mod anomalies;
 mod dashboard;
 mod error;
+mod extent;
 mod ingest;
 mod lists;
 mod rankings;
@@ -19,6 +20,7 @@ mod workflows;
 pub use anomalies::{performance_patterns, task_anomalies};
 pub use dashboard::*;
 pub use error::ServiceError;
+pub use extent::{DataExtent, FailuresAnswer, empty_window_hint, task_failures_answer};
 pub use ingest::{Ingested, ingest, ingest_all};
 pub use lists::*;
 pub use rankings::*;

@@ -7,8 +7,8 @@ use axum::extract::State;
 use super::extract::{ApiPath, ApiQuery};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use service::{ServiceError, TaskPatterns, WindowParams, Windowed, resolve_window};
-use types::{DependencyMetrics, FailureMetrics, TaskPerformanceMetrics, TimeRangePreset};
+use service::{FailuresAnswer, ServiceError, TaskPatterns, WindowParams, Windowed, resolve_window};
+use types::{DependencyMetrics, TaskPerformanceMetrics, TimeRangePreset};
 
 use crate::problem::{FieldError, Problem};
 use crate::startup::ServerState;
@@ -86,7 +86,7 @@ pub struct FailuresParams {
     tag = "tasks",
     params(("task_id" = String, Path, description = "The task's key"), FailuresParams),
     responses(
-        (status = 200, description = "Failure analysis over the window (default 24h)", body = inline(Windowed<FailureMetrics>)),
+        (status = 200, description = "Failure analysis over the window (default 24h), with the task's data extent and a hint when the window holds none of its executions", body = FailuresAnswer),
         (status = 404, description = "Unknown task", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad time_range/from/to", body = Problem, content_type = "application/problem+json"),
     )
@@ -95,7 +95,8 @@ pub async fn failures(
     State(state): State<ServerState>,
     ApiPath(task_id): ApiPath<String>,
     ApiQuery(q): ApiQuery<FailuresParams>,
-) -> Result<Json<Windowed<FailureMetrics>>, Problem> {
+) -> Result<Json<FailuresAnswer>, Problem> {
+    let defaulted = q.time_range.is_none() && q.from.is_none() && q.to.is_none();
     let params = WindowParams {
         time_range: q.time_range,
         from: q.from,
@@ -103,8 +104,10 @@ pub async fn failures(
     };
     let w = window(&params, TimeRangePreset::Day)?;
     let label = params.label(TimeRangePreset::Day);
+    let default = defaulted.then_some("the last 24 hours");
     Ok(Json(
-        service::task_failures_cached(&state.services, &task_id, label, w, q.error_type).await?,
+        service::task_failures_answer(&state.services, &task_id, label, w, q.error_type, default)
+            .await?,
     ))
 }
 
