@@ -53,7 +53,9 @@
 //! - Errors (failed rows): by exit status — 137 → `SIGKILL` (usually the out-of-memory killer),
 //!   143 → `SIGTERM`, 127 → `CommandNotFound`, other → `ExitCode`, none → `TaskFailed`;
 //!   `error.code` = the exit status, `error.message` = "process exited with status N (...)".
-//! - Metrics: `cpuTimeMs` = realtime × %cpu / 100; `memoryPeakMb` = peak_rss / 1,048,576;
+//! - Metrics: `cpuTimeMs` = realtime × %cpu / 100; `memoryPeakMb` = peak_rss / 1,048,576
+//!   (Nextflow 0.x traces, e.g. 0.31's default `... %cpu rss vmem rchar wchar`, have `rss`
+//!   where later versions have `peak_rss`: it is read when `peak_rss` is absent);
 //!   `readBytes`/`writeBytes` = rchar/wchar (else read_bytes/write_bytes); `ioOperations` =
 //!   syscr + syscw; `cpuAllocatedCores` = cpus; `memoryAllocatedMb` = memory; `host` = a
 //!   `hostname` column if any.
@@ -450,7 +452,11 @@ pub(crate) fn import_str(text: &str, opts: &ImportOptions) -> Result<ValidBatch,
 
         // Metrics.
         let cpu_percent = row.parse("%cpu", parse_percent)?;
-        let peak_rss = row.parse("peak_rss", parse_size_bytes)?;
+        // Nextflow 0.x traces name the resident set `rss` (no `peak_rss` column).
+        let peak_rss = match row.parse("peak_rss", parse_size_bytes)? {
+            Some(b) => Some(b),
+            None => row.parse("rss", parse_size_bytes)?,
+        };
         let read_bytes = match row.parse("rchar", parse_size_bytes)? {
             Some(b) => Some(b),
             None => row.parse("read_bytes", parse_size_bytes)?,

@@ -598,3 +598,17 @@ fn the_pipeline_is_the_first_segment_of_the_scope_every_process_shares() {
     assert_ne!(pipeline_key(["PIPE:A", "B"]).0, "pipe");
     assert_ne!(pipeline_key(["list_tasks"]).0, a);
 }
+
+#[test]
+fn a_nextflow_0x_trace_gives_its_rss_as_the_memory_peak() {
+    // The default fields of Nextflow 0.31 (rss and vmem; no peak_ columns), a made-up row.
+    let text = "task_id\thash\tnative_id\tname\tstatus\texit\tsubmit\tduration\trealtime\t%cpu\trss\tvmem\trchar\twchar\n\
+                1\tab/cdef01\t4242\tsayHello (world)\tCOMPLETED\t0\t2018-11-02 16:09:13.353\t5.8s\t866ms\t3.8%\t4.1 MB\t7.5 MB\t241.9 KB\t0\n";
+    let batch = import(text.as_bytes(), &opts()).unwrap();
+    let e = &batch.executions[0];
+    // 4.1 MB = 4.1 × 1,048,576 = 4,299,161.6 → 4,299,162 whole bytes (1024-based), as MiB.
+    let mb = e.memory_peak_mb.unwrap();
+    assert!((mb - 4_299_162.0 / 1_048_576.0).abs() < 1e-12, "{mb}");
+    // 866 ms at 3.8 % of a core.
+    assert_eq!(e.cpu_time_ms, Some(33));
+}
