@@ -326,6 +326,52 @@ async fn range_all_spans_the_data_and_labels_years_when_it_crosses_one(pool: PgP
     );
 }
 
+#[sqlx::test(migrations = "../migrations")]
+async fn range_all_spans_the_data_on_the_rollup_path_too(pool: PgPool) {
+    // Above service::DASHBOARD_RECORDS (2,000) executions the charts come from the hourly
+    // rollups: 2,100 one-minute runs every 2 minutes from 2022-03-01 (70 hours), years ago.
+    let start: chrono::DateTime<chrono::Utc> = "2022-03-01T00:00:00Z".parse().unwrap();
+    let lines: Vec<String> = (0..2_100)
+        .map(|i| {
+            let t = start + chrono::Duration::minutes(2 * i);
+            serde_json::json!({
+                "executionId": format!("r{}/{i}", i / 100),
+                "workflowId": "big",
+                "workflowExecutionId": format!("r{}", i / 100),
+                "taskId": "big.t",
+                "taskName": "t",
+                "status": "completed",
+                "startTime": t.to_rfc3339(),
+                "endTime": (t + chrono::Duration::minutes(1)).to_rfc3339(),
+            })
+            .to_string()
+        })
+        .collect();
+    let file = std::env::temp_dir().join(format!("tasklens-big-{}.ndjson", uuid::Uuid::new_v4()));
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let args = ImportArgs {
+        files: vec![file.clone()],
+        url: None,
+        token: None,
+        workflow_id: None,
+        workflow_execution_id: None,
+        replace: false,
+        keep_going: false,
+    };
+    let batch = read(&file, &args).unwrap();
+    load_direct(&pool, &batch, false).await.unwrap();
+    let _ = std::fs::remove_file(&file);
+    let app = common::spawn(pool.clone()).await;
+    let html = page(&app, "/tasks/big.t?range=all").await;
+    // 70 hours: month-day labels from 03-01 to 03-03, no year (the axis to now crossed four).
+    assert!(html.contains("start (UTC, month-day)"), "a days-long axis");
+    assert!(!html.contains("year-month-day"), "an axis up to now");
+    assert!(
+        html.contains(">\n03-01") && html.contains(">\n03-03"),
+        "labels"
+    );
+}
+
 /// The URL of the test's own database (sqlx::test creates one per test).
 fn url_of(pool: &PgPool) -> String {
     let base = std::env::var("DATABASE_URL").unwrap();
