@@ -10,6 +10,7 @@ pub mod dependencies;
 pub mod execution;
 pub mod failures;
 pub mod patterns;
+pub mod predict;
 pub mod profile;
 pub mod resources;
 pub mod rollup;
