@@ -10,8 +10,10 @@
 //!    run that has it;
 //! 2. applies the [`Change`]s to those observations (below);
 //! 3. schedules the DAG with unlimited parallelism, as the critical path method does
-//!    ([`crate::dag`]): a task starts `wait` after its last upstream ends and runs for the sum
-//!    of its attempts; the makespan is the latest end;
+//!    ([`crate::dag`]): a task starts `wait` after its last upstream ends and takes the sum of
+//!    its attempts and of the gaps before its retries (backoff and queueing, as observed: a
+//!    scheduler that retries after 30 s · 2^(attempt−1) adds that much per retry, which a sum
+//!    of attempt durations alone would miss); the makespan is the latest end;
 //! 4. fails when a task's last attempt fails (its downstream tasks never run); cost is every
 //!    attempt's hours × (cores × CPU price + GB × memory price) ([`crate::cost::CostModel`]).
 //!
@@ -22,16 +24,24 @@
 //! durations of failed and successful attempts resampled from the task's own); set the most
 //! attempts allowed (a logical execution whose history needed more fails; one that failed with
 //! attempts left retries, each retry succeeding with the task's observed retry success rate);
-//! set cores and memory (cost; an attempt whose peak exceeds the new memory is killed, and one
-//! that was killed for memory succeeds once the memory covers what its successful attempt
-//! used).
+//! an attempt the history lacks waits a gap drawn from the task's observed gaps before the
+//! same retry (the k-th retry's gaps, else the latest retry observed). Set cores and memory
+//! (cost; an attempt whose peak exceeds the new memory is killed, and one that was killed for
+//! memory succeeds once the memory covers what it needed: its logical execution's successful
+//! attempt's peak, running as long as that attempt; or, when every attempt was killed, its own
+//! peak at the kill — a lower bound, the need being censored there — running for a duration
+//! drawn from the task's successful attempts after a kill, which are the runs with inputs
+//! large enough to be killed, else from all its successful attempts).
 //!
 //! **Randomness.** Every draw of simulated run `i` for task `t` comes from its own SplitMix64
 //! stream (Steele, Lea & Flood 2014) seeded from `(seed, i, t)`, so results are deterministic
 //! per seed and the baseline and the changed workflow see the same draws where the change does
 //! not act (common random numbers): their difference is measured, not their noise.
 //!
-//! **Output** ([`Outcome`]): the makespan of successful runs (p50 and p95, type 7, each with a
+//! **History** ([`History::from_records`]): built from execution records, one logical
+//! execution per (run, task, instance), as described there.
+//!
+//! **Output** ([`Outcome`]): the makespan of successful runs (p10, p50, p90 and p95, type 7, each with a
 //! distribution-free 95 % interval from the binomial distribution of order statistics, e.g.
 //! Conover 1999, *Practical Nonparametric Statistics*, §3.2, normal approximation), its mean,
 //! the failure probability with a Wilson 95 % interval (Wilson 1927), mean cost per run and
@@ -46,6 +56,10 @@ use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 
 use crate::cost::CostModel;
 use crate::statistics::quantile_sorted;
+
+mod history;
+
+pub use history::{Recorded, killed_for_memory};
 
 /// The most simulated runs one call may ask for.
 pub const MAX_RUNS: usize = 100_000;
@@ -72,6 +86,9 @@ pub struct Attempt {
     pub memory_peak_mb: Option<f64>,
     /// Killed for memory (exit 137, an out-of-memory error type).
     pub oom: bool,
+    /// From the previous attempt's end to this one's start (retry backoff and queueing), ms;
+    /// 0 for the first attempt.
+    pub gap_ms: f64,
 }
 
 /// One task's logical execution in one observed run.
@@ -183,8 +200,11 @@ pub struct Estimate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub runs: usize,
-    /// Of successful runs; `None` when every run failed.
+    /// Of successful runs; `None` when every run failed. p10 and p90 bound the band a
+    /// backtest checks real runs against.
+    pub makespan_p10: Option<Estimate>,
     pub makespan_p50: Option<Estimate>,
+    pub makespan_p90: Option<Estimate>,
     pub makespan_p95: Option<Estimate>,
     pub makespan_mean: Option<f64>,
     pub failure_probability: Estimate,
@@ -208,6 +228,11 @@ struct Plan<'a> {
     failed_pool: Vec<Vec<f64>>,
     success_pool: Vec<Vec<f64>>,
     retry_success: Vec<f64>,
+    /// Per task: durations of successful attempts whose logical execution had been killed for
+    /// memory before (what a killed attempt runs for once given the memory).
+    after_kill_pool: Vec<Vec<f64>>,
+    /// Per task and retry (index 0: the first retry): the observed gaps before it.
+    gap_pool: Vec<Vec<Vec<f64>>>,
     cores: Vec<f64>,
     memory_mb: Vec<Option<f64>>,
 }
@@ -268,7 +293,9 @@ pub fn simulate(
     let failure = wilson(failed, runs);
     Ok(Outcome {
         runs,
+        makespan_p10: quantile_interval(&makespans, 0.1),
         makespan_p50: quantile_interval(&makespans, 0.5),
+        makespan_p90: quantile_interval(&makespans, 0.9),
         makespan_p95: quantile_interval(&makespans, 0.95),
         makespan_mean: mean,
         throughput_per_hour: mean
@@ -385,22 +412,34 @@ impl<'a> Plan<'a> {
         let mut observed_in = vec![Vec::new(); n];
         let mut failed_pool = vec![Vec::new(); n];
         let mut success_pool = vec![Vec::new(); n];
+        let mut after_kill_pool = vec![Vec::new(); n];
+        let mut gap_pool: Vec<Vec<Vec<f64>>> = vec![Vec::new(); n];
         let mut retries = vec![(0u64, 0u64); n];
+        // Runs in order and tasks by index, so the pools (and the draws from them) do not
+        // depend on the hash maps' iteration order.
         for (r, run) in history.runs.iter().enumerate() {
-            for (&t, obs) in run {
-                if t >= n {
-                    continue;
-                }
+            let mut tasks: Vec<(&usize, &Observed)> = run.iter().filter(|(t, _)| **t < n).collect();
+            tasks.sort_unstable_by_key(|(t, _)| **t);
+            for (&t, obs) in tasks {
                 observed_in[t].push(r);
+                let mut killed = false;
                 for (j, a) in obs.attempts.iter().enumerate() {
                     if a.succeeded {
                         success_pool[t].push(a.duration_ms);
+                        if killed {
+                            after_kill_pool[t].push(a.duration_ms);
+                        }
                     } else {
                         failed_pool[t].push(a.duration_ms);
                     }
+                    killed |= a.oom;
                     if j > 0 {
                         retries[t].1 += 1;
                         retries[t].0 += u64::from(a.succeeded);
+                        if gap_pool[t].len() < j {
+                            gap_pool[t].resize(j, Vec::new());
+                        }
+                        gap_pool[t][j - 1].push(a.gap_ms);
                     }
                 }
             }
@@ -434,6 +473,8 @@ impl<'a> Plan<'a> {
             failed_pool,
             success_pool,
             retry_success,
+            after_kill_pool,
+            gap_pool,
             cores,
             memory_mb,
         })
@@ -459,29 +500,25 @@ impl<'a> Plan<'a> {
         rng: &mut SplitMix64,
         prices: &CostModel,
     ) -> (f64, f64, bool) {
-        let mut attempts: Vec<(f64, bool, Option<f64>, bool)> = obs
-            .attempts
-            .iter()
-            .map(|a| (a.duration_ms, a.succeeded, a.memory_peak_mb, a.oom))
-            .collect();
+        let mut attempts: Vec<Try> = obs.attempts.iter().map(Try::from).collect();
         for c in &self.changes[t] {
             match c {
                 Change::Scale { factor, .. } => {
                     for a in &mut attempts {
-                        a.0 *= factor;
+                        a.ms *= factor;
                     }
                 }
                 Change::Cache { hit_rate, .. } => {
                     let hit = uniform(rng) < *hit_rate;
                     if hit {
-                        attempts = vec![(0.0, true, None, false)];
+                        attempts = vec![Try::ok(0.0, 0.0)];
                     }
                 }
                 Change::Batch { k, overhead_ms, .. } => {
                     let k = f64::from(*k);
                     for a in &mut attempts {
-                        let fixed = overhead_ms.min(a.0);
-                        a.0 = fixed / k + (a.0 - fixed);
+                        let fixed = overhead_ms.min(a.ms);
+                        a.ms = fixed / k + (a.ms - fixed);
                     }
                 }
                 Change::FailureRate { rate, .. } => {
@@ -492,10 +529,15 @@ impl<'a> Plan<'a> {
                     let max = *max as usize;
                     if attempts.len() > max {
                         attempts.truncate(max);
-                    } else if attempts.last().is_some_and(|a| !a.1) {
-                        while attempts.len() < max && attempts.last().is_some_and(|a| !a.1) {
+                    } else if attempts.last().is_some_and(|a| !a.ok) {
+                        while attempts.len() < max && attempts.last().is_some_and(|a| !a.ok) {
                             let ok = uniform(rng) < self.retry_success[t];
-                            attempts.push((self.duration(t, ok, rng), ok, None, false));
+                            let gap = self.gap(t, attempts.len(), rng);
+                            let ms = self.duration(t, ok, rng);
+                            attempts.push(Try {
+                                ok,
+                                ..Try::ok(ms, gap)
+                            });
                         }
                     }
                 }
@@ -504,33 +546,42 @@ impl<'a> Plan<'a> {
                 } => {
                     // What the logical execution needed when it succeeded: its run time (as
                     // changed so far) and its memory.
-                    let success = attempts.iter().rev().find(|a| a.1).map(|a| (a.0, a.2));
+                    let success = attempts.iter().rev().find(|a| a.ok).map(|a| (a.ms, a.peak));
                     for a in &mut attempts {
-                        if a.2.is_some_and(|p| p > *m) {
-                            a.1 = false;
-                            a.3 = true;
-                        } else if a.3
-                            && let Some((run_ms, Some(need))) = success
-                            && *m >= need
-                        {
-                            // Not killed: it runs as long as the attempt that succeeded
-                            // (a killed attempt's duration is only its time to the kill).
-                            *a = (run_ms, true, Some(need), false);
+                        if a.peak.is_some_and(|p| p > *m) {
+                            a.ok = false;
+                            a.oom = true;
+                        } else if a.oom {
+                            // Not killed: it runs as long as the attempt that succeeded (a
+                            // killed attempt's duration is only its time to the kill) or, with
+                            // none, as a successful attempt after a kill.
+                            let rescued = match success {
+                                Some((ms, Some(need))) => (*m >= need).then_some((ms, need)),
+                                Some((_, None)) => None,
+                                None => a.peak.map(|p| (self.after_kill(t, rng), p)),
+                            };
+                            if let Some((ms, need)) = rescued {
+                                *a = Try {
+                                    peak: Some(need),
+                                    ..Try::ok(ms, a.gap)
+                                };
+                            }
                         }
                     }
                     // The first attempt that now succeeds ends the logical execution.
-                    if let Some(first) = attempts.iter().position(|a| a.1) {
+                    if let Some(first) = attempts.iter().position(|a| a.ok) {
                         attempts.truncate(first + 1);
                     }
                 }
                 _ => {}
             }
         }
-        let time: f64 = attempts.iter().map(|a| a.0).sum();
+        let run_ms: f64 = attempts.iter().map(|a| a.ms).sum();
+        let time = run_ms + attempts.iter().skip(1).map(|a| a.gap).sum::<f64>();
         let memory_gb = self.memory_mb[t].unwrap_or(0.0) / 1024.0;
-        let hours = time / 3_600_000.0;
+        let hours = run_ms / 3_600_000.0;
         let cost = hours * (self.cores[t] * prices.cpu_hour + memory_gb * prices.gb_hour);
-        (time, cost, attempts.last().is_none_or(|a| a.1))
+        (time, cost, attempts.last().is_none_or(|a| a.ok))
     }
 
     fn max_attempts(&self, t: usize) -> Option<u32> {
@@ -541,22 +592,41 @@ impl<'a> Plan<'a> {
     }
 
     /// Attempts as independent trials failing with probability `rate`, at most `max`.
-    fn redraw(
-        &self,
-        t: usize,
-        rate: f64,
-        max: u32,
-        rng: &mut SplitMix64,
-    ) -> Vec<(f64, bool, Option<f64>, bool)> {
-        let mut out = Vec::new();
-        for _ in 0..max.max(1) {
+    fn redraw(&self, t: usize, rate: f64, max: u32, rng: &mut SplitMix64) -> Vec<Try> {
+        let mut out: Vec<Try> = Vec::new();
+        for j in 0..max.max(1) as usize {
             let ok = uniform(rng) >= rate;
-            out.push((self.duration(t, ok, rng), ok, None, false));
+            let gap = if j == 0 { 0.0 } else { self.gap(t, j, rng) };
+            let ms = self.duration(t, ok, rng);
+            out.push(Try {
+                ok,
+                ..Try::ok(ms, gap)
+            });
             if ok {
                 break;
             }
         }
         out
+    }
+
+    /// The gap before retry `j` (1: the first retry), drawn from those observed before that
+    /// retry, else before the latest retry observed; 0 when the task never retried.
+    fn gap(&self, t: usize, j: usize, rng: &mut SplitMix64) -> f64 {
+        let pools = &self.gap_pool[t];
+        match pools.get(j.saturating_sub(1)).or(pools.last()) {
+            Some(pool) if !pool.is_empty() => pool[pick(rng, pool.len())],
+            _ => 0.0,
+        }
+    }
+
+    /// A duration for a killed attempt that is given enough memory.
+    fn after_kill(&self, t: usize, rng: &mut SplitMix64) -> f64 {
+        let pool = &self.after_kill_pool[t];
+        if pool.is_empty() {
+            self.duration(t, true, rng)
+        } else {
+            pool[pick(rng, pool.len())]
+        }
     }
 
     /// A duration drawn from the task's successful (or failed) attempts, falling back to the
@@ -572,6 +642,40 @@ impl<'a> Plan<'a> {
             0.0
         } else {
             pool[pick(rng, pool.len())]
+        }
+    }
+}
+
+/// One attempt as the simulation changes it.
+#[derive(Debug, Clone, Copy)]
+struct Try {
+    ms: f64,
+    gap: f64,
+    ok: bool,
+    peak: Option<f64>,
+    oom: bool,
+}
+
+impl Try {
+    fn ok(ms: f64, gap: f64) -> Self {
+        Try {
+            ms,
+            gap,
+            ok: true,
+            peak: None,
+            oom: false,
+        }
+    }
+}
+
+impl From<&Attempt> for Try {
+    fn from(a: &Attempt) -> Self {
+        Try {
+            ms: a.duration_ms,
+            gap: a.gap_ms,
+            ok: a.succeeded,
+            peak: a.memory_peak_mb,
+            oom: a.oom,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! a miss: the same [`evaluation::evaluate`] and [`evaluation::summarize`] over seeds
 //! `--seed ..= --seed + --more-seeds`, with the window end fixed by `--end` (RFC 3339; default
 //! now, as `tasklens eval`), and with `--failures` every missed label and false alarm of every
-//! seed.
+//! seed; then the what-if simulator's section for `--seed` (`evaluation::simulation::section`).
 //!
 //! ```sh
 //! cargo run --release -p evaluation --example accuracy -- --seed 2026 --more-seeds 19 \
@@ -84,6 +84,23 @@ fn main() -> ExitCode {
             seed + more,
             evaluation::summarize(&reports)
         ));
+    }
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/real/nextflow/");
+    let read = |name: &str| std::fs::read(format!("{dir}{name}")).ok();
+    let traces =
+        read("openproblems-trace-2021-03-04.txt").zip(read("openproblems-trace-2022-05-13.txt"));
+    match evaluation::simulation::section(
+        params(seed),
+        traces.as_ref().map(|(a, b)| (a.as_slice(), b.as_slice())),
+    ) {
+        Ok((section, _)) => {
+            md.push('\n');
+            md.push_str(&section);
+        }
+        Err(e) => {
+            eprintln!("simulation: {e}");
+            return ExitCode::FAILURE;
+        }
     }
     println!("window end {end}\n\n{md}");
     if let Some(path) = markdown

@@ -2,29 +2,20 @@
 //! become an [`analytics::simulate::History`], simulated as observed and with the changes, on
 //! the same seed.
 //!
-//! From executions to the history, per observed run:
-//! * a task's logical executions are its instances (`instanceId`); their attempts are ordered
-//!   by attempt number. With unlimited parallelism a task with many instances ends when its
-//!   last instance does, so the run keeps, per task, the instance that failed in the end (the
-//!   run failed there) or else the one that ended last;
-//! * its wait is from ready — the latest end of its upstream tasks' kept instances in the run,
-//!   or the run's first start for a task without upstreams — to the instance's first start;
-//! * an attempt was killed for memory when its exit code is 137 (SIGKILL, what the kernel's
-//!   out-of-memory killer sends) or its error type names memory (`OutOfMemory`, `OOMKilled`);
-//! * a task's allocation is the median of its executions' allocated cores (1 when unknown) and
-//!   allocated memory.
+//! From executions to the history: [`History::from_records`] (one logical execution per run,
+//! task and `instanceId`; waits from ready, gaps before retries, kills for memory from exit
+//! 137 or memory error types, median allocations), fed the rows in run, task, instance and
+//! attempt order.
 //!
 //! Bounds: at most [`MAX_HISTORY_RUNS`] runs are read (the latest; the answer's basis says how
 //! many of how many), at most [`analytics::simulate::MAX_TASKS`] tasks, and runs × tasks at
 //! most [`MAX_TASK_STEPS`] per side, so one request cannot hold a core for long.
 
-use std::collections::{BTreeMap, HashMap};
-
-use analytics::simulate::{Attempt, Change, History, Observed, Outcome, TaskSpec};
+use analytics::simulate::{Change, History, Outcome, Recorded, killed_for_memory};
 use types::{
-    DEFAULT_SIMULATION_RUNS, ExecutionStatus, Interval, MAX_SIMULATION_RUNS, MakespanEstimate,
-    SimulatedImprovement, SimulatedOutcome, SimulationAnswer, SimulationBasis, SimulationChange,
-    SimulationRequest, TimeRangePreset,
+    DEFAULT_SIMULATION_RUNS, Interval, MAX_SIMULATION_RUNS, MakespanEstimate, SimulatedImprovement,
+    SimulatedOutcome, SimulationAnswer, SimulationBasis, SimulationChange, SimulationRequest,
+    TimeRangePreset,
 };
 
 use crate::{ServiceError, Services, WindowParams, resolve_window};
@@ -234,125 +225,28 @@ fn improvement(
     }
 }
 
-/// Killed for memory: exit 137 (SIGKILL, sent by the out-of-memory killer) or an error type
-/// naming memory.
-fn killed_for_memory(r: &db::simulation::HistoryRow) -> bool {
-    let code = r.error_code.as_deref().map(str::trim);
-    let ty = r.error_type.as_deref().unwrap_or("").to_ascii_lowercase();
-    code == Some("137") || ty.contains("outofmemory") || ty.contains("oom") || ty == "sigkill"
-}
-
-fn median(mut xs: Vec<f64>) -> Option<f64> {
-    xs.sort_by(f64::total_cmp);
-    analytics::statistics::quantile_sorted(&xs, 0.5)
-        .ok()
-        .flatten()
-}
-
-/// The simulator's history from the rows (ordered by run, task, instance, attempt) and edges.
+/// The simulator's history from the rows (ordered by run, task, instance, attempt) and edges
+/// ([`History::from_records`]).
 pub(crate) fn history_of(
     rows: &[db::simulation::HistoryRow],
     edges: &[(String, String)],
 ) -> History {
-    // Tasks: those with executions, then those only edges name.
-    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
-    for name in rows
-        .iter()
-        .map(|r| r.task_key.as_str())
-        .chain(edges.iter().flat_map(|(a, b)| [a.as_str(), b.as_str()]))
-    {
-        let n = index.len();
-        index.entry(name).or_insert(n);
-    }
-    let mut cores: Vec<Vec<f64>> = vec![Vec::new(); index.len()];
-    let mut memory: Vec<Vec<f64>> = vec![Vec::new(); index.len()];
-    let mut upstreams: Vec<Vec<usize>> = vec![Vec::new(); index.len()];
-    for (a, b) in edges {
-        upstreams[index[b.as_str()]].push(index[a.as_str()]);
-    }
     let ms = |t: chrono::DateTime<chrono::Utc>| t.timestamp_millis() as f64;
-
-    let mut runs = Vec::new();
-    for run in rows.chunk_by(|a, b| a.run_key == b.run_key) {
-        let run_start = run
-            .iter()
-            .map(|r| ms(r.start_time))
-            .fold(f64::INFINITY, f64::min);
-        // Per task: (first start, end, attempts, failed in the end) of the kept instance.
-        let mut kept: HashMap<usize, (f64, f64, Vec<Attempt>, bool)> = HashMap::new();
-        for instance in
-            run.chunk_by(|a, b| a.task_key == b.task_key && a.instance_key == b.instance_key)
-        {
-            let t = index[instance[0].task_key.as_str()];
-            let mut attempts = Vec::with_capacity(instance.len());
-            let (mut first, mut end) = (f64::INFINITY, f64::NEG_INFINITY);
-            for r in instance {
-                if r.status == ExecutionStatus::Skipped || r.status == ExecutionStatus::Running {
-                    continue; // never ran, or has not ended
-                }
-                let start = ms(r.start_time);
-                let finish = r.end_time.map_or(start, ms);
-                first = first.min(start);
-                end = end.max(finish);
-                if let Some(c) = r.cpu_allocated_cores {
-                    cores[t].push(c);
-                }
-                if let Some(m) = r.memory_allocated_mb {
-                    memory[t].push(m);
-                }
-                attempts.push(Attempt {
-                    duration_ms: r.duration_ms.map_or(finish - start, |d| d as f64).max(0.0),
-                    succeeded: r.status == ExecutionStatus::Completed,
-                    memory_peak_mb: r.memory_peak_mb,
-                    oom: killed_for_memory(r),
-                });
-            }
-            let Some(last) = attempts.last() else {
-                continue;
-            };
-            let failed = !last.succeeded;
-            let replace = match kept.get(&t) {
-                None => true,
-                Some(&(_, e, _, f)) => (failed && !f) || (failed == f && end > e),
-            };
-            if replace {
-                kept.insert(t, (first, end, attempts, failed));
-            }
-        }
-        let observed: HashMap<usize, Observed> = kept
-            .iter()
-            .map(|(&t, (first, _, attempts, _))| {
-                let ready = upstreams[t]
-                    .iter()
-                    .filter_map(|u| kept.get(u).map(|k| k.1))
-                    .fold(run_start, f64::max);
-                (
-                    t,
-                    Observed {
-                        wait_ms: (first - ready).max(0.0),
-                        attempts: attempts.clone(),
-                    },
-                )
-            })
-            .collect();
-        if !observed.is_empty() {
-            runs.push(observed);
-        }
-    }
-    let tasks = index
+    let records: Vec<Recorded<'_>> = rows
         .iter()
-        .map(|(&id, &i)| (i, id))
-        .collect::<BTreeMap<_, _>>()
-        .into_iter()
-        .map(|(i, id)| TaskSpec {
-            id: id.to_owned(),
-            cores: median(std::mem::take(&mut cores[i])).unwrap_or(1.0),
-            memory_mb: median(std::mem::take(&mut memory[i])),
+        .map(|r| Recorded {
+            run: &r.run_key,
+            task: &r.task_key,
+            instance: &r.instance_key,
+            status: r.status,
+            start_ms: ms(r.start_time),
+            end_ms: r.end_time.map(ms),
+            duration_ms: r.duration_ms.map(|d| d as f64),
+            memory_peak_mb: r.memory_peak_mb,
+            cpu_allocated_cores: r.cpu_allocated_cores,
+            memory_allocated_mb: r.memory_allocated_mb,
+            oom: killed_for_memory(r.error_type.as_deref(), r.error_code.as_deref()),
         })
         .collect();
-    History {
-        tasks,
-        edges: edges.to_vec(),
-        runs,
-    }
+    History::from_records(&records, edges)
 }

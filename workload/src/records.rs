@@ -144,7 +144,8 @@ impl<'a> RunContext<'a> {
             network_calls: some_if(finished && network, a.input_bytes / 8_000_000 + 1),
             bytes_transferred: some_if(finished && network, io_bytes),
             cpu_allocated_cores: (!skipped).then_some(task.cpu_alloc),
-            memory_allocated_mb: (!skipped).then_some(task.mem_alloc_mb),
+            memory_allocated_mb: (!skipped)
+                .then_some(task.mem_alloc_recorded_mb.unwrap_or(task.mem_alloc_mb)),
             host: (a.host > 0).then(|| format!("worker-{}", a.host)),
             error,
             retry_reason: a.retry_after.map(|k| k.retry_reason(a.attempt - 1)),

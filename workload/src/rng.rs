@@ -19,6 +19,8 @@ pub(crate) const TAG_SPEC: u64 = 0x5350_4543; // "SPEC"
 pub(crate) const TAG_SCHEDULE: u64 = 0x5343_4844; // "SCHD"
 pub(crate) const TAG_RUN: u64 = 0x5255_4e00; // "RUN"
 pub(crate) const TAG_HASH: u64 = 0x4841_5348; // "HASH"
+/// Cache hits of a counterfactual history ([`crate::Counterfactual::Cache`]).
+pub(crate) const TAG_CACHE: u64 = 0x4341_4348; // "CACH"
 
 /// SplitMix64 finaliser (Steele et al., "Fast splittable pseudorandom number generators", 2014).
 fn splitmix(mut x: u64) -> u64 {

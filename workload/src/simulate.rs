@@ -127,11 +127,62 @@ pub(crate) fn simulate_run(
                 Outcome::Blocked(ready)
             }
         } else {
-            run_task(spec, seed, i, task, ready, arrival, window, &mut rng, out)
+            let before = out.len();
+            let outcome = run_task(spec, seed, i, task, ready, arrival, window, &mut rng, out);
+            match task.cache_hit_rate {
+                Some(rate) if cache_hit(seed, wf_index, arrival.run_idx, i, rate) => {
+                    cache_hit_instead(out, before, outcome, window)
+                }
+                _ => outcome,
+            }
         };
         outcomes.push(outcome);
     }
     out[first..].sort_by_key(|a| (a.start_ms, a.task, a.attempt));
+}
+
+/// Whether a counterfactual cache hits for task `task` of run `run_idx`: its own hash, so the
+/// run's stream is untouched.
+fn cache_hit(seed: u64, wf_index: u32, run_idx: u64, task: usize, rate: f64) -> bool {
+    let bits = rng::mix(&[
+        rng::TAG_CACHE,
+        seed,
+        u64::from(wf_index),
+        run_idx,
+        task as u64,
+    ]);
+    ((bits >> 11) as f64) * (1.0 / (1u64 << 53) as f64) < rate
+}
+
+/// Replaces the attempts a task pushed from `before` on with one completed 1 ms attempt (a
+/// cache hit) where its first attempt started, unless the task did not resolve in the window.
+fn cache_hit_instead(
+    out: &mut Vec<Attempt>,
+    before: usize,
+    outcome: Outcome,
+    window: Window,
+) -> Outcome {
+    if outcome == Outcome::Unresolved || out.len() == before {
+        return outcome;
+    }
+    let first = out[before].clone();
+    let end = first.start_ms + 1;
+    if end > window.end_ms {
+        return outcome;
+    }
+    out.truncate(before);
+    out.push(Attempt {
+        attempt: 1,
+        status: ExecutionStatus::Completed,
+        end_ms: Some(end),
+        cpu_ms: 0,
+        output_bytes: 0,
+        error: None,
+        retry_after: None,
+        outlier: None,
+        ..first
+    });
+    Outcome::Succeeded(end)
 }
 
 /// Queue wait before an attempt starts, in ms.
@@ -179,6 +230,10 @@ fn run_task(
 
     let mut t = ready_ms;
     let mut retry_after = None;
+    // After a rescued kill (counterfactual): the outcome, while the attempts the original run
+    // made after the kill are replayed, unrecorded, so that the run's later tasks draw as in
+    // the original.
+    let mut shadow: Option<Outcome> = None;
     for attempt in 1..=task.max_attempts {
         let mut wait = queue_wait_ms(rng);
         if attempt > 1 {
@@ -186,17 +241,28 @@ fn run_task(
         }
         let start = t + wait;
         if start >= window.end_ms {
-            return Outcome::Unresolved;
+            return shadow.unwrap_or(Outcome::Unresolved);
         }
         let host = templates::random_host(rng);
         let u_fail = rng::uniform(rng, 0.0, 1.0);
         let error = failure(task, large_input, host, u_fail, rng);
+        // A kill the counterfactual allocation covers (see `counterfactual`): the same draws
+        // decide an ordinary outcome instead, and the kill's own draws are still taken.
+        let rescued = shadow.is_none()
+            && task.kills_covered
+            && matches!(error, Some((ErrorKind::OomKilled, _)));
+        let error = if rescued {
+            rescue(task, large_input, host, u_fail, error, rng)
+        } else {
+            error
+        };
         let frac = window.fraction(start);
         let mut dur_s = task.median_s
             * (1.0 + task.trend * frac)
             * input_ratio.powf(task.size_elasticity)
             * (task.sigma * rng::normal(rng)).exp();
         let mut outlier = None;
+        let mut kill_share = 1.0;
         match error {
             Some((ErrorKind::LockTimeout, _)) => {
                 dur_s = f64::from(LOCK_TIMEOUT_S) + rng::uniform(rng, 0.0, 2.0);
@@ -204,6 +270,9 @@ fn run_task(
             Some((ErrorKind::OomKilled, _)) => dur_s *= rng::uniform(rng, 0.3, 0.9),
             Some(_) => dur_s *= rng::uniform(rng, 0.05, 0.8),
             None => {
+                if rescued {
+                    kill_share = rng::uniform(rng, 0.3, 0.9);
+                }
                 if task.outlier_rate > 0.0 && rng::chance(rng, task.outlier_rate) {
                     let f = rng::uniform(rng, 10.0, 30.0);
                     dur_s *= f;
@@ -219,11 +288,19 @@ fn run_task(
             + task.leak_mb_per_day * window.days_since_start(start);
         if matches!(error, Some((ErrorKind::OomKilled, _))) {
             mem = task.mem_alloc_mb * rng::uniform(rng, 1.0, 1.04);
+        } else if rescued {
+            let _ = rng::uniform(rng, 1.0, 1.04);
+            if mem >= task.mem_alloc_mb {
+                mem = task.mem_alloc_mb * 0.995;
+            }
         } else if mem >= task.mem_alloc_mb {
             mem = task.mem_alloc_mb * rng::uniform(rng, 0.95, 0.995);
         }
         let mem = (mem * 10.0).round() / 10.0;
         if end > window.end_ms {
+            if let Some(outcome) = shadow {
+                return outcome;
+            }
             out.push(Attempt {
                 task: index,
                 attempt,
@@ -245,9 +322,23 @@ fn run_task(
         }
         let output_bytes = if error.is_some() {
             0
+        } else if rescued {
+            // The kill drew no output size; the rescued attempt takes the ratio's middle.
+            (input_bytes as f64 * task.output_ratio) as i64
         } else {
             (input_bytes as f64 * task.output_ratio * rng::uniform(rng, 0.9, 1.1)) as i64
         };
+        if let Some(outcome) = shadow {
+            // Replaying the original: its outcome decides whether it retried again.
+            match error {
+                Some((kind, _)) if attempt < task.max_attempts => {
+                    retry_after = Some(kind);
+                    t = end;
+                    continue;
+                }
+                _ => return outcome,
+            }
+        }
         out.push(Attempt {
             task: index,
             attempt,
@@ -266,6 +357,12 @@ fn run_task(
             outlier,
         });
         match error {
+            None if rescued && attempt < task.max_attempts => {
+                // The original was killed here, at `kill_share` of the run, and retried.
+                shadow = Some(Outcome::Succeeded(end));
+                retry_after = Some(ErrorKind::OomKilled);
+                t = start + (dur_ms as f64 * kill_share) as i64;
+            }
             None => return Outcome::Succeeded(end),
             Some(_) if attempt == task.max_attempts => return Outcome::Blocked(end),
             Some((kind, _)) => {
@@ -274,7 +371,7 @@ fn run_task(
             }
         }
     }
-    Outcome::Unresolved
+    shadow.unwrap_or(Outcome::Unresolved)
 }
 
 /// Decides whether one attempt fails and with what (see the module doc for the order).
@@ -294,6 +391,26 @@ fn failure(
         return ordinary_failure(task, host, (u - l.rate) / (1.0 - l.rate), bits, rng);
     }
     ordinary_failure(task, host, u, bits, rng)
+}
+
+/// The outcome of an attempt whose kill for memory (`killed`) the allocation covers: a
+/// large-input kill's uniform `u` (below the large-input rate) rescaled to U(0, 1) decides an
+/// ordinary failure; a kill drawn among the ordinary errors becomes a success.
+fn rescue(
+    task: &TaskSpec,
+    large_input: bool,
+    host: u8,
+    u: f64,
+    killed: Option<(ErrorKind, u64)>,
+    rng: &mut Rng,
+) -> Option<(ErrorKind, u64)> {
+    match (task.large_input, large_input, killed) {
+        (Some(l), true, Some((_, bits))) if u < l.rate && l.error == ErrorKind::OomKilled => {
+            ordinary_failure(task, host, u / l.rate, bits, rng)
+                .filter(|(k, _)| *k != ErrorKind::OomKilled)
+        }
+        _ => None,
+    }
 }
 
 fn ordinary_failure(

@@ -159,6 +159,12 @@ pub(crate) struct TaskSpec {
     pub shard: Option<u32>,
     pub cpu_over_provisioned: bool,
     pub memory_under_provisioned: bool,
+    /// Counterfactual only ([`crate::Counterfactual`]): a cache hit rate per run.
+    pub cache_hit_rate: Option<f64>,
+    /// Counterfactual only: the allocation covers every kill for memory.
+    pub kills_covered: bool,
+    /// Counterfactual only: the allocation recorded (the draws keep `mem_alloc_mb`).
+    pub mem_alloc_recorded_mb: Option<f64>,
 }
 
 impl TaskSpec {
@@ -197,6 +203,9 @@ impl TaskSpec {
             shard: None,
             cpu_over_provisioned: false,
             memory_under_provisioned: false,
+            cache_hit_rate: None,
+            kills_covered: false,
+            mem_alloc_recorded_mb: None,
         }
     }
 

@@ -14,6 +14,7 @@ fn ok(duration_ms: f64) -> Attempt {
         succeeded: true,
         memory_peak_mb: None,
         oom: false,
+        gap_ms: 0.0,
     }
 }
 
@@ -163,6 +164,7 @@ fn failed(duration_ms: f64, peak: Option<f64>, oom: bool) -> Attempt {
         succeeded: false,
         memory_peak_mb: peak,
         oom,
+        gap_ms: 0.0,
     }
 }
 
@@ -328,4 +330,177 @@ fn quantile_and_proportion_intervals_match_their_formulas() {
     assert!((w.high - 0.174_365_661_504_913_5).abs() < 1e-12, "{w:?}");
     let w = wilson(0, 50);
     assert_eq!(w.low, 0.0);
+}
+
+fn after(gap_ms: f64, a: Attempt) -> Attempt {
+    Attempt { gap_ms, ..a }
+}
+
+#[test]
+fn retries_wait_their_observed_gaps_and_new_retries_draw_the_latest_ones() {
+    // Run 0: fails in 5 ms, retries 30 ms later and succeeds in 50 (85 ms). Run 1: fails in 5,
+    // retries 40 ms later and fails again in 7, out of attempts (a failed run).
+    let h = History {
+        tasks: vec![task("t")],
+        edges: vec![],
+        runs: vec![
+            HashMap::from([(
+                0,
+                obs(0.0, vec![failed(5.0, None, false), after(30.0, ok(50.0))]),
+            )]),
+            HashMap::from([(
+                0,
+                obs(
+                    0.0,
+                    vec![
+                        failed(5.0, None, false),
+                        after(40.0, failed(7.0, None, false)),
+                    ],
+                ),
+            )]),
+        ],
+    };
+    let base = run(&h, &[], 10_000);
+    // Gaps count: 5 + 30 + 50, not 55.
+    assert!(base.makespans.iter().all(|&m| m == 85.0));
+    let third = run(
+        &h,
+        &[Change::MaxAttempts {
+            task: "t".into(),
+            attempts: 3,
+        }],
+        10_000,
+    );
+    // Run 1 gets a third attempt: no second retry was observed, so its gap is one of the first
+    // retries' (30 or 40); it succeeds at the retry success rate (1 of 2) and lasts 50 (the only
+    // successful duration): 5 + 40 + 7 + {30, 40} + 50 = 132 or 142.
+    let count = |v: f64| third.makespans.iter().filter(|&&m| m == v).count() as f64 / 1e4;
+    assert!(
+        third
+            .makespans
+            .iter()
+            .all(|&m| [85.0, 132.0, 142.0].contains(&m))
+    );
+    // Shares 0.5, 0.125, 0.125, failure 0.25; Binomial(10,000, ·) sd ≤ 0.005, 4 sd.
+    for (share, want) in [
+        (count(85.0), 0.5),
+        (count(132.0), 0.125),
+        (count(142.0), 0.125),
+    ] {
+        assert!((share - want).abs() < 0.02, "{share} vs {want}");
+    }
+    assert!((third.failure_probability.value - 0.25).abs() < 0.02);
+}
+
+#[test]
+fn enough_memory_saves_a_logical_execution_that_was_killed_every_time() {
+    let peak = |a: Attempt, p: f64| Attempt {
+        memory_peak_mb: Some(p),
+        ..a
+    };
+    let h = History {
+        tasks: vec![TaskSpec {
+            id: "t".into(),
+            cores: 1.0,
+            memory_mb: Some(1024.0),
+        }],
+        edges: vec![],
+        runs: vec![
+            // Killed at 1,030 MB after 30 ms, out of attempts.
+            HashMap::from([(0, obs(0.0, vec![failed(30.0, Some(1030.0), true)]))]),
+            // Killed at 1,010 MB after 20 ms; 10 ms later succeeded in 100 ms with 900 MB.
+            HashMap::from([(
+                0,
+                obs(
+                    0.0,
+                    vec![
+                        failed(20.0, Some(1010.0), true),
+                        after(10.0, peak(ok(100.0), 900.0)),
+                    ],
+                ),
+            )]),
+        ],
+    };
+    let base = run(&h, &[], 10_000);
+    assert!(base.makespans.iter().all(|&m| m == 130.0));
+    assert!((base.failure_probability.value - 0.5).abs() < 0.02);
+    // With 2 GiB run 1's first attempt runs like its successful one (100 ms) and run 0's, which
+    // needed at least the 1,030 MB it was killed at, runs as long as a successful attempt after
+    // a kill (the only one: 100 ms). Nothing fails.
+    let o = run(
+        &h,
+        &[Change::Resources {
+            task: "t".into(),
+            cores: None,
+            memory_mb: Some(2048.0),
+        }],
+        10_000,
+    );
+    assert_eq!(o.failure_probability.value, 0.0);
+    assert!(o.makespans.iter().all(|&m| m == 100.0));
+    // 1,020 MB is below run 0's kill peak: it stays failed.
+    let o = run(
+        &h,
+        &[Change::Resources {
+            task: "t".into(),
+            cores: None,
+            memory_mb: Some(1020.0),
+        }],
+        10_000,
+    );
+    assert!((o.failure_probability.value - 0.5).abs() < 0.02);
+}
+
+#[test]
+fn records_become_logical_executions_with_waits_gaps_and_kills() {
+    use types::ExecutionStatus::{Completed, Failed, Skipped};
+    let rec = |run, task, status, start: f64, end: f64| Recorded {
+        run,
+        task,
+        instance: "",
+        status,
+        start_ms: start,
+        end_ms: Some(end),
+        duration_ms: None,
+        memory_peak_mb: None,
+        cpu_allocated_cores: Some(2.0),
+        memory_allocated_mb: Some(1024.0),
+        oom: false,
+    };
+    let records = [
+        // r1: a 0–100; b fails 110–120 (killed for memory), retries 150–200.
+        rec("r1", "a", Completed, 0.0, 100.0),
+        Recorded {
+            oom: killed_for_memory(Some("OOMKilled"), Some("137")),
+            ..rec("r1", "b", Failed, 110.0, 120.0)
+        },
+        rec("r1", "b", Completed, 150.0, 200.0),
+        // r2: a fails 1,000–1,040; b skipped.
+        rec("r2", "a", Failed, 1000.0, 1040.0),
+        rec("r2", "b", Skipped, 1040.0, 1040.0),
+    ];
+    let h = History::from_records(&records, &[("a".into(), "b".into())]);
+    assert_eq!(h.tasks[0].id, "a");
+    assert_eq!(
+        (h.tasks[1].cores, h.tasks[1].memory_mb),
+        (2.0, Some(1024.0))
+    );
+    assert_eq!(h.runs.len(), 2);
+    let b = &h.runs[0][&1];
+    // Ready at a's end (100), first start 110.
+    assert_eq!(b.wait_ms, 10.0);
+    let shape: Vec<(f64, f64, bool, bool)> = b
+        .attempts
+        .iter()
+        .map(|a| (a.gap_ms, a.duration_ms, a.succeeded, a.oom))
+        .collect();
+    assert_eq!(shape, [(0.0, 10.0, false, true), (30.0, 50.0, true, false)]);
+    // The skipped b never ran.
+    assert_eq!(h.runs[1].len(), 1);
+    assert!(!h.runs[1][&0].attempts[0].succeeded);
+    // Simulated: r1 takes 200 ms, r2 fails.
+    let o = run(&h, &[], 10_000);
+    assert!(o.makespans.iter().all(|&m| m == 200.0));
+    let (p10, p90) = (o.makespan_p10.unwrap(), o.makespan_p90.unwrap());
+    assert_eq!((p10.value, p90.value), (200.0, 200.0));
 }

@@ -1,5 +1,7 @@
 //! `tasklens demo`: generates a realistic history with the `workload` generator, loads it, and
-//! writes the generator's ground truth (what analytics must find) beside it as JSON.
+//! writes the generator's ground truth (what analytics must find) beside it as JSON. With
+//! `--counterfactual`, the history is the same seed's as it would have been with the change
+//! (`workload::Counterfactual`): the ground truth a what-if simulation is checked against.
 
 use std::path::PathBuf;
 
@@ -28,6 +30,12 @@ pub struct DemoArgs {
     /// Do nothing when the database already holds executions.
     #[arg(long)]
     pub if_empty: bool,
+    /// Generate the same seed's history as it would have been with this change (repeatable):
+    /// `faster:TASK:FACTOR` (0.7 = 30 % faster), `cache:TASK:HIT_RATE`,
+    /// `remove-edge:UPSTREAM:DOWNSTREAM` or `memory:TASK:MB`, tasks named as in the records
+    /// (`ci_web.build`). Without it the history is the original, record for record.
+    #[arg(long = "counterfactual", value_name = "CHANGE")]
+    pub counterfactuals: Vec<workload::Counterfactual>,
 }
 
 pub async fn run(args: DemoArgs, config: &crate::config::Config) -> anyhow::Result<()> {
@@ -45,7 +53,8 @@ pub async fn run(args: DemoArgs, config: &crate::config::Config) -> anyhow::Resu
         scale: args.scale,
         seed: args.seed,
         end: chrono::Utc::now(),
-    })?;
+    })?
+    .counterfactual(&args.counterfactuals)?;
     let bar = ProgressBar::new(generator.estimated_executions());
     bar.set_style(
         ProgressStyle::with_template("{bar:40} ~{pos}/{len} executions ({per_sec}, {eta})")
@@ -73,4 +82,42 @@ pub async fn run(args: DemoArgs, config: &crate::config::Config) -> anyhow::Resu
         args.ground_truth.display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Demo {
+        #[command(flatten)]
+        args: super::DemoArgs,
+    }
+
+    #[test]
+    fn counterfactual_flags_become_changes_and_a_malformed_one_is_refused() {
+        let d = Demo::try_parse_from([
+            "demo",
+            "--counterfactual",
+            "cache:ci_web.build:0.5",
+            "--counterfactual",
+            "remove-edge:ci_web.integration_tests:ci_web.package",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            d.args.counterfactuals,
+            [
+                workload::Counterfactual::Cache {
+                    task_id: "ci_web.build".into(),
+                    hit_rate: 0.5
+                },
+                workload::Counterfactual::RemoveEdge {
+                    upstream: "ci_web.integration_tests".into(),
+                    downstream: "ci_web.package".into()
+                }
+            ]
+        );
+        assert!(Demo::try_parse_from(["demo"]).is_ok_and(|d| d.args.counterfactuals.is_empty()));
+        assert!(Demo::try_parse_from(["demo", "--counterfactual", "faster:x"]).is_err());
+    }
 }

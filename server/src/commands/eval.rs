@@ -1,5 +1,7 @@
 //! `tasklens eval`: generates a demo workload with a seed of your choice, runs every analysis
-//! on it, and scores the findings against the generator's ground truth (see `evaluation`).
+//! on it, and scores the findings against the generator's ground truth (see `evaluation`);
+//! then validates the what-if simulator: backtest, counterfactual histories and the real
+//! openproblems traces (`evaluation::simulation`).
 
 use std::path::PathBuf;
 
@@ -26,6 +28,10 @@ pub struct EvalArgs {
     /// End of the generated history (RFC 3339; default now): a fixed end reproduces a report.
     #[arg(long)]
     pub end: Option<chrono::DateTime<chrono::Utc>>,
+    /// Directory of the two openproblems Nextflow traces (2021-03-04, 2022-05-13) for the
+    /// simulator's real-data backtest; skipped when they are not there.
+    #[arg(long, default_value = "testdata/real/nextflow")]
+    pub real_traces: PathBuf,
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<()> {
@@ -51,12 +57,24 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
             evaluation::summarize(&reports)
         ));
     }
+    let read = |name: &str| std::fs::read(args.real_traces.join(name)).ok();
+    let traces =
+        read("openproblems-trace-2021-03-04.txt").zip(read("openproblems-trace-2022-05-13.txt"));
+    let (section, simulated) = evaluation::simulation::section(
+        params(args.seed),
+        traces.as_ref().map(|(a, b)| (a.as_slice(), b.as_slice())),
+    )?;
+    md.push('\n');
+    md.push_str(&section);
     println!("{md}");
     if let Some(path) = &args.markdown {
         std::fs::write(path, &md).with_context(|| format!("writing {}", path.display()))?;
     }
     if !report.all_passed() {
         anyhow::bail!("some ground-truth labels were missed (see above)");
+    }
+    if !simulated {
+        anyhow::bail!("some counterfactual predictions missed their targets (see above)");
     }
     Ok(())
 }
