@@ -39,7 +39,9 @@
 //! not act (common random numbers): their difference is measured, not their noise.
 //!
 //! **History** ([`History::from_records`]): built from execution records, one logical
-//! execution per (run, task, instance), as described there.
+//! execution per (run, task, instance), as described there. [`along_trends`] moves drifting
+//! tasks' durations to one time before resampling (a slower-every-week task is predicted at
+//! the time asked about, not at the history's average).
 //!
 //! **Output** ([`Outcome`]): the makespan of successful runs (p10, p50, p90 and p95, type 7, each with a
 //! distribution-free 95 % interval from the binomial distribution of order statistics, e.g.
@@ -57,8 +59,10 @@ use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use crate::cost::CostModel;
 use crate::statistics::quantile_sorted;
 
+mod drift;
 mod history;
 
+pub use drift::along_trends;
 pub use history::{Recorded, killed_for_memory};
 
 /// The most simulated runs one call may ask for.

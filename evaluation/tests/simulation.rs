@@ -38,6 +38,21 @@ fn the_simulator_predicts_counterfactual_histories_and_later_runs_within_the_tar
         for b in &report.backtests {
             assert!(b.median_error <= 0.15, "seed {seed}, {}:\n{md}", b.workflow);
         }
+        // Resampling along the trends follows the ETL shards' planted +40 % drift.
+        let etl = report
+            .backtests
+            .iter()
+            .find(|b| b.workflow == "etl_orders")
+            .expect("the ETL workflow");
+        assert!(
+            etl.adjusted_median_error < 0.6 * etl.median_error,
+            "seed {seed}:\n{md}"
+        );
+        let adjusted = report.adjusted_coverage();
+        assert!(
+            (0.7..=0.9).contains(&adjusted),
+            "seed {seed}: {adjusted}\n{md}"
+        );
     }
 }
 

@@ -504,3 +504,35 @@ fn records_become_logical_executions_with_waits_gaps_and_kills() {
     let (p10, p90) = (o.makespan_p10.unwrap(), o.makespan_p90.unwrap());
     assert_eq!((p10.value, p90.value), (200.0, 200.0));
 }
+
+#[test]
+fn a_trending_task_is_moved_along_its_trend_and_a_stable_one_is_left_alone() {
+    // Ten daily runs: t doubles every 10 days in log-linear steps (100·e^(0.0693·day)); s
+    // alternates 50 and 60 (no trend).
+    let day = 86_400_000.0;
+    let b = std::f64::consts::LN_2 / 10.0;
+    let h = History {
+        tasks: vec![task("t"), task("s")],
+        edges: vec![],
+        runs: (0..10)
+            .map(|d| {
+                HashMap::from([
+                    (0, obs(0.0, vec![ok(100.0 * (b * f64::from(d)).exp())])),
+                    (1, obs(0.0, vec![ok(if d % 2 == 0 { 50.0 } else { 60.0 })])),
+                ])
+            })
+            .collect(),
+    };
+    let starts: Vec<f64> = (0..10).map(|d| f64::from(d) * day).collect();
+    // At day 20: every t is 100·e^(20b) = 400 (Sen's slope of exact points is b; Mann-Kendall
+    // on 10 increasing points: S = 45, var 125, z = 3.94, p = 8·10⁻⁵).
+    let moved = along_trends(&h, &starts, 20.0 * day, 0.01);
+    for run in &moved.runs {
+        assert!((run[&0].attempts[0].duration_ms - 400.0).abs() < 1e-9);
+    }
+    for (a, b) in moved.runs.iter().zip(&h.runs) {
+        assert_eq!(a[&1], b[&1]);
+    }
+    // Run times that do not match the runs leave the history as it is.
+    assert_eq!(along_trends(&h, &starts[1..], 0.0, 0.01), h);
+}
