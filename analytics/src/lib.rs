@@ -9,6 +9,7 @@ pub mod dag;
 pub mod dependencies;
 pub mod execution;
 pub mod failures;
+pub mod optimize;
 pub mod patterns;
 pub mod predict;
 pub mod profile;

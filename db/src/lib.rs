@@ -5,6 +5,7 @@ pub mod cache;
 mod error;
 pub mod executions;
 pub mod ingest;
+pub mod optimizations;
 pub mod leader;
 pub mod pagination;
 pub mod pool;

@@ -48,6 +48,18 @@ pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Route
             post(api::simulate::simulate),
         )
         .route(
+            "/api/v1/task-analytics/tasks/{task_id}/optimizations",
+            get(api::optimizations::list),
+        )
+        .route(
+            "/api/v1/task-analytics/tasks/{task_id}/optimize",
+            post(api::optimizations::optimize),
+        )
+        .route(
+            "/api/v1/task-analytics/tasks/{task_id}/optimizations/{id}/transition",
+            post(api::optimizations::transition),
+        )
+        .route(
             "/api/v1/task-analytics/tasks/rankings",
             get(api::workflows::rankings),
         )
