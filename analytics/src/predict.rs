@@ -11,8 +11,8 @@
 //!   `LogisticRegression(C = 1/λ)` reaches the same one (the tests compare with it).
 //! * **Features** ([`Encoder`]), learned from the training part only: hour of day and weekday as
 //!   points on a circle (sin, cos), one indicator per host seen in training (others share
-//!   "other host"), the input size's decile among the training inputs (one indicator per
-//!   decile above the first, and one for "unknown"), the retry number (`attempt − 1`, capped
+//!   "other host"), the input size's decile among the training part's first attempts (one
+//!   indicator per decile above the first, and one for "unknown"), the retry number (`attempt − 1`, capped
 //!   at 3), the task's failure rate over its previous [`RECENT`] attempts, upstream failures in
 //!   the same workflow run, and typed attributes: numbers standardised, booleans 0/1, text one
 //!   indicator per value seen at least [`MIN_CATEGORY`] times. Numeric columns are standardised
@@ -165,6 +165,8 @@ enum AttributeColumn {
 /// The feature encoding learned from training samples (see the module docs).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Encoder {
+    /// Pooled models only: one indicator per task of the pool (see [`assess_pooled`]).
+    tasks: Vec<String>,
     hosts: Vec<String>,
     /// Upper edges of the first nine deciles of ln(1 + input bytes).
     input_deciles: Vec<f64>,
@@ -195,17 +197,39 @@ fn mean_sd(xs: impl Iterator<Item = f64>) -> (f64, f64) {
 impl Encoder {
     /// Learns the encoding from `train`.
     pub fn fit(train: &[Sample<'_>]) -> Self {
+        Self::fit_with(train, false)
+    }
+
+    /// Learns the encoding from `train`; `pooled` adds one indicator per task seen at least
+    /// [`MIN_CATEGORY`] times in training (the others share the intercept).
+    pub fn fit_with(train: &[Sample<'_>], pooled: bool) -> Self {
+        let mut tasks: BTreeMap<&str, usize> = BTreeMap::new();
+        if pooled {
+            for s in train {
+                *tasks.entry(&s.execution.task_id).or_default() += 1;
+            }
+        }
         let mut hosts: BTreeMap<&str, usize> = BTreeMap::new();
         for s in train {
             if let Some(h) = &s.execution.host {
                 *hosts.entry(h).or_default() += 1;
             }
         }
-        let mut inputs: Vec<f64> = train
-            .iter()
-            .filter_map(|s| s.execution.input_size_bytes)
-            .map(|b| b.max(0.0).ln_1p())
-            .collect();
+        // Edges from first attempts: a retry repeats its run's input, so with retries counted
+        // the inputs that fail (and are retried) would crowd the top decile, and a tenth of
+        // the runs would no longer fill it.
+        let input_of = |first_only: bool| -> Vec<f64> {
+            train
+                .iter()
+                .filter(|s| !first_only || s.execution.attempt <= 1)
+                .filter_map(|s| s.execution.input_size_bytes)
+                .map(|b| b.max(0.0).ln_1p())
+                .collect()
+        };
+        let mut inputs = input_of(true);
+        if inputs.len() < 10 {
+            inputs = input_of(false);
+        }
         inputs.sort_by(f64::total_cmp);
         let input_deciles = if inputs.len() >= 10 {
             (1..10)
@@ -258,6 +282,11 @@ impl Encoder {
             }
         }
         let mut enc = Encoder {
+            tasks: tasks
+                .into_iter()
+                .filter(|(_, n)| *n >= MIN_CATEGORY)
+                .map(|(t, _)| t.to_owned())
+                .collect(),
             hosts: hosts
                 .into_iter()
                 .filter(|(_, n)| *n >= MIN_CATEGORY)
@@ -272,6 +301,39 @@ impl Encoder {
             .map(|j| mean_sd(raw.iter().map(|r| r[j])))
             .collect();
         enc
+    }
+
+    /// The family of each encoded column, in order (parallel to [`Encoder::names`]).
+    pub fn families(&self) -> Vec<Family> {
+        let mut f = vec![
+            Family::HourOfDay,
+            Family::HourOfDay,
+            Family::Weekday,
+            Family::Weekday,
+            Family::Retry,
+            Family::RecentFailures,
+            Family::UpstreamFailures,
+        ];
+        if !self.hosts.is_empty() {
+            f.extend(std::iter::repeat_n(Family::Host, self.hosts.len() + 1));
+        }
+        if !self.input_deciles.is_empty() {
+            f.extend(std::iter::repeat_n(Family::InputSize, 10));
+        }
+        for (k, c) in &self.attributes {
+            let n = match c {
+                AttributeColumn::Number { .. } | AttributeColumn::Flag => 1,
+                AttributeColumn::Text { values } => values.len(),
+            };
+            f.extend(std::iter::repeat_n(Family::Attribute(k.clone()), n));
+        }
+        f.extend(std::iter::repeat_n(Family::Task, self.tasks.len()));
+        f
+    }
+
+    /// Hosts with their own indicator.
+    pub fn hosts(&self) -> &[String] {
+        &self.hosts
     }
 
     /// The encoded columns' names, in order.
@@ -303,6 +365,7 @@ impl Encoder {
                 }
             }
         }
+        n.extend(self.tasks.iter().map(|t| format!("task = {t}")));
         n
     }
 
@@ -361,6 +424,11 @@ impl Encoder {
                 }
             }
         }
+        r.extend(
+            self.tasks
+                .iter()
+                .map(|t| f64::from(u8::from(*t == e.task_id))),
+        );
         r
     }
 
@@ -403,7 +471,13 @@ impl TaskModel {
     }
 }
 
+/// Fits a task's model on `train` (in time order; see the module docs).
 pub fn fit_task_model(train: &[Sample<'_>]) -> Result<TaskModel, PredictError> {
+    fit_model(train, false)
+}
+
+/// [`fit_task_model`], with task indicators when `pooled` (see [`assess_pooled`]).
+pub fn fit_model(train: &[Sample<'_>], pooled: bool) -> Result<TaskModel, PredictError> {
     let labelled: Vec<(Sample<'_>, bool)> = train
         .iter()
         .filter_map(|s| s.failed().map(|f| (*s, f)))
@@ -419,12 +493,43 @@ pub fn fit_task_model(train: &[Sample<'_>]) -> Result<TaskModel, PredictError> {
             successes,
         });
     }
+    // Columns kept: chosen on the whole training part, by name (an encoder fitted on a
+    // sub-part may lack a rare host's column).
+    let keep: Vec<String> = {
+        let samples: Vec<Sample<'_>> = labelled.iter().map(|(s, _)| *s).collect();
+        let encoder = Encoder::fit_with(&samples, pooled);
+        let x: Vec<Vec<f64>> = samples.iter().map(|s| encoder.encode(s)).collect();
+        let y: Vec<bool> = labelled.iter().map(|(_, f)| *f).collect();
+        let names = encoder.names();
+        select_columns(&x, &y)?
+            .into_iter()
+            .map(|j| names[j].clone())
+            .collect()
+    };
     let fit_on = |part: &[(Sample<'_>, bool)], lambda: f64| {
         let samples: Vec<Sample<'_>> = part.iter().map(|(s, _)| *s).collect();
-        let encoder = Encoder::fit(&samples);
-        let x: Vec<Vec<f64>> = samples.iter().map(|s| encoder.encode(s)).collect();
+        let encoder = Encoder::fit_with(&samples, pooled);
+        let columns: Vec<usize> = encoder
+            .names()
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| keep.contains(n))
+            .map(|(j, _)| j)
+            .collect();
+        let x: Vec<Vec<f64>> = samples
+            .iter()
+            .map(|s| {
+                let row = encoder.encode(s);
+                columns.iter().map(|&j| row[j]).collect()
+            })
+            .collect();
         let y: Vec<bool> = part.iter().map(|(_, f)| *f).collect();
-        fit_logistic(&x, &y, lambda).map(|m| (encoder, m))
+        let m = fit_logistic(&x, &y, lambda)?;
+        let mut weights = vec![0.0; encoder.names().len()];
+        for (&j, w) in columns.iter().zip(&m.weights) {
+            weights[j] = *w;
+        }
+        Ok::<_, PredictError>((encoder, LogisticModel { weights, ..m }))
     };
     let cut = labelled.len() * 3 / 4;
     let (fit_part, check_part) = labelled.split_at(cut);
@@ -445,6 +550,64 @@ pub fn fit_task_model(train: &[Sample<'_>]) -> Result<TaskModel, PredictError> {
         training_samples: labelled.len(),
         training_failure_rate: failures as f64 / labelled.len() as f64,
     })
+}
+
+/// Ridge penalty of the fits that choose columns: just enough to keep a separating column's
+/// weight finite.
+pub const SELECTION_LAMBDA: f64 = 0.1;
+
+/// Mean-free log-likelihood of `model` on `x`, `y` (no penalty).
+fn log_likelihood(model: &LogisticModel, x: &[Vec<f64>], y: &[bool]) -> f64 {
+    -log_loss(model, x, y) * x.len() as f64
+}
+
+/// Forward stepwise selection of columns by the extended Bayesian information criterion with
+/// γ = 1 (Chen & Chen 2008, *Biometrika* 95(3); BIC of Schwarz 1978 plus 2γ ln C(d, k) for
+/// choosing k of d columns): starting from the intercept alone, add the column that raises the
+/// log-likelihood most while that gain exceeds ln(n)/2 + ln((d − k + 1)/k) for the k-th column
+/// (the criterion falls). Plain BIC, with some forty candidate columns, let a spurious host or
+/// weekday in on most demo tasks; columns that carry no signal now stay out, so they neither
+/// add noise to the ranking nor push probabilities past 0.5.
+pub fn select_columns(x: &[Vec<f64>], y: &[bool]) -> Result<Vec<usize>, PredictError> {
+    let n = x.len();
+    let d = x.first().map_or(0, Vec::len);
+    let penalty = (n.max(2) as f64).ln() / 2.0;
+    let subset = |cols: &[usize]| -> Vec<Vec<f64>> {
+        x.iter()
+            .map(|r| cols.iter().map(|&j| r[j]).collect())
+            .collect()
+    };
+    let mut selected: Vec<usize> = Vec::new();
+    let mut current = log_likelihood(
+        &fit_logistic(&subset(&[]), y, SELECTION_LAMBDA)?,
+        &subset(&[]),
+        y,
+    );
+    loop {
+        let mut best: Option<(f64, usize)> = None;
+        for j in (0..d).filter(|j| !selected.contains(j)) {
+            let mut cols = selected.clone();
+            cols.push(j);
+            let xs = subset(&cols);
+            let ll = log_likelihood(&fit_logistic(&xs, y, SELECTION_LAMBDA)?, &xs, y);
+            if best.is_none_or(|(b, _)| ll > b) {
+                best = Some((ll, j));
+            }
+        }
+        match best {
+            Some((ll, j))
+                if ll - current
+                    > penalty
+                        + ((d - selected.len()) as f64 / (selected.len() + 1) as f64).ln() =>
+            {
+                selected.push(j);
+                current = ll;
+            }
+            _ => break,
+        }
+    }
+    selected.sort_unstable();
+    Ok(selected)
 }
 
 /// One reliability bin: predictions in `[low, high)` (the last bin includes 1).
@@ -578,6 +741,9 @@ pub fn samples<'a>(
     }
     out
 }
+
+mod assess;
+pub use assess::*;
 
 #[cfg(test)]
 mod tests;
