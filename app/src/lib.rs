@@ -74,6 +74,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=path!("/workflows/:workflow")
+                        view=|| SyncHydrate(pages::WorkflowPage())
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=path!("/embed/tasks/:task/:panel")
                         view=|| SyncHydrate(pages::EmbedPanelPage())
                         ssr=SsrMode::Async

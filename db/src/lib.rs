@@ -13,6 +13,7 @@ pub mod rollups;
 pub mod samples;
 pub mod simulation;
 pub mod tasks;
+pub mod workflow_runs;
 pub mod workflows;
 
 pub use error::DbError;

@@ -16,6 +16,7 @@ mod task_groups;
 mod tasks;
 mod window;
 pub mod worker;
+mod workflow_page;
 mod workflows;
 
 pub use anomalies::{performance_patterns, task_anomalies};
@@ -31,6 +32,7 @@ pub use simulate::{MAX_HISTORY_RUNS, MAX_TASK_STEPS, simulate_workflow};
 pub use task_groups::{DEFAULT_GROUPS, MAX_GROUPS, task_groups};
 pub use tasks::*;
 pub use window::{WindowParams, resolve_window};
+pub use workflow_page::{MAX_RUN_POINTS, TASKS_PER_LIST, workflow_overview};
 pub use workflows::*;
 
 /// Counts a cache lookup by outcome (`fresh`, `stale` served while recomputed, `miss`) for

@@ -16,6 +16,7 @@ mod simulation;
 mod summary;
 mod task_group;
 mod workflow;
+mod workflow_page;
 
 pub use comparison::*;
 pub use keys::*;
@@ -27,3 +28,4 @@ pub use simulation::*;
 pub use summary::*;
 pub use task_group::*;
 pub use workflow::*;
+pub use workflow_page::*;

@@ -3,6 +3,7 @@
 pub mod dashboard;
 pub mod executions;
 pub mod tasks;
+pub mod workflow;
 
 use leptos::server_fn::codec::Post;
 use leptos::server_fn::{Bytes, ContentType, Decodes, Encodes, Format, FormatType};

@@ -123,15 +123,21 @@ pub fn dag_svg(g: &WorkflowGraph, current: &str, canvas: Canvas) -> Option<Strin
         s,
         r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" style="max-width:{w}px" font-family="sans-serif"><rect width="100%" height="100%" fill="#fff"/>"##
     );
+    // The workflow page highlights no task (`current` is empty).
+    let note = if current.is_empty() {
+        "critical path in bold blue"
+    } else {
+        "this task highlighted, critical path in bold blue"
+    };
     if canvas.narrow {
         let _ = write!(
             s,
-            r#"<text x="{PAD}" y="26" font-size="20">Workflow DAG</text><text x="{PAD}" y="48" font-size="14">this task highlighted, critical path in bold blue</text>"#
+            r#"<text x="{PAD}" y="26" font-size="20">Workflow DAG</text><text x="{PAD}" y="48" font-size="14">{note}</text>"#
         );
     } else {
         let _ = write!(
             s,
-            r#"<text x="{PAD}" y="28" font-size="20">Workflow DAG: this task highlighted, critical path in bold blue</text>"#
+            r#"<text x="{PAD}" y="28" font-size="20">Workflow DAG: {note}</text>"#
         );
     }
     s.push_str(r##"<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto"><path d="M0 0L10 5L0 10z" fill="#5b6472"/></marker></defs>"##);

@@ -10,6 +10,12 @@ pub mod sync_hydrate;
 pub mod task_charts;
 pub mod time;
 pub mod view;
+#[cfg(feature = "ssr")]
+pub mod workflow_charts;
+#[cfg(feature = "ssr")]
+pub mod workflow_render;
+pub mod workflow_view;
+pub mod workflow_what_if;
 
 pub use chart::SvgChart;
 pub use sync_hydrate::{Erase, SyncHydrate};

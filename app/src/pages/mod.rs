@@ -4,8 +4,11 @@ mod embed;
 mod not_found;
 mod overview;
 mod task_dashboard;
+mod workflow;
 
 pub use embed::EmbedPanelPage;
 pub use not_found::NotFound;
 pub use overview::OverviewPage;
 pub use task_dashboard::TaskDashboardPage;
+pub use task_dashboard::window_text;
+pub use workflow::WorkflowPage;

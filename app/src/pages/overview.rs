@@ -9,6 +9,7 @@ use types::TaskSummary;
 use crate::api::tasks::list_tasks;
 use crate::components::chart::{both, execution_counts_svg};
 use crate::components::view::task_path;
+use crate::components::workflow_view::workflow_path;
 use crate::components::{Erase, SvgChart, SyncHydrate};
 
 #[component]
@@ -123,7 +124,11 @@ fn TaskRow(task: TaskSummary) -> impl IntoView {
                 </a>
                 <span class="task-name">{task.task_name}</span>
             </td>
-            <td>{task.workflow_id}</td>
+            <td>
+                <a href=workflow_path(&task.workflow_id) data-testid="workflow-link">
+                    {task.workflow_id.clone()}
+                </a>
+            </td>
             <td>{task.task_type.as_str()}</td>
             <td class="num" data-testid="executions">{task.total_executions}</td>
             <td class="num">{rate}</td>

@@ -12,6 +12,7 @@ use crate::components::dashboard::{Panel, PanelView, use_dashboard};
 use crate::components::history::ExecutionHistory;
 use crate::components::selectors::{TaskSelector, TimeRangeSelector};
 use crate::components::view::{DashboardView, Window, task_view, use_dashboard_view};
+use crate::components::workflow_view::workflow_path;
 use crate::components::{Erase, SyncHydrate};
 
 #[component]
@@ -52,7 +53,11 @@ pub fn TaskDashboardPage() -> impl IntoView {
                     match dashboard.await {
                         Ok(d) => view! {
                             <p class="muted window" data-testid="window">
-                                {format!("{} · workflow {} · {}", d.task_name, d.workflow_id, window_text(&d.window))}
+                                {format!("{} · workflow ", d.task_name)}
+                                <a href=workflow_path(&d.workflow_id) data-testid="workflow-link">
+                                    {d.workflow_id.clone()}
+                                </a>
+                                {format!(" · {}", window_text(&d.window))}
                             </p>
                             <div class="panels">
                                 {Panel::ALL
