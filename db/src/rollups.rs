@@ -386,7 +386,8 @@ pub struct TaskTotals {
     pub busy_ms: f64,
     pub core_hours: f64,
     pub gb_hours: f64,
-    /// An upper bound of the window's p95 duration (see the migration's `dur_p95_hi`).
+    /// An upper bound of the window's p95 duration of completed runs (see the migration's
+    /// `completed_p95_hi`); `None` without completed runs.
     pub p95_upper: Option<f64>,
 }
 

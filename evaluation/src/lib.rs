@@ -8,6 +8,8 @@
 //! `tasklens eval --seed N` prints the report; `docs/accuracy.md` keeps one.
 
 mod checks;
+pub mod prediction;
+pub mod simulation;
 
 use std::collections::BTreeMap;
 

@@ -21,11 +21,14 @@
 //! ```
 //!
 //! Module map: `templates` (DAGs, per-task distributions and injected
-//! problems), `schedule` (periodic and business-hours arrivals), `simulate` (one run → attempts),
+//! problems), `counterfactual` (the history as it would have been with a change),
+//! `schedule` (periodic and business-hours arrivals), `simulate` (one run → attempts),
 //! `records` (attempts → [`types::ingest::ExecutionRecord`]), `stream` (chronological batching), `truth`
 //! (the [`GroundTruth`]), `errors` (message catalogue and [`normalise`]), `rng` (seeding).
 
+mod counterfactual;
 mod errors;
+mod failure_truth;
 mod records;
 mod rng;
 mod schedule;
@@ -37,7 +40,9 @@ mod truth;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use counterfactual::{Counterfactual, KILL_PEAK_FACTOR};
 pub use errors::{ErrorKind, normalise};
+pub use failure_truth::{AttemptTruth, FailureTruth, TRAIN_SHARE as FAILURE_TRAIN_SHARE};
 pub use schedule::{BUSINESS_END_HOUR, BUSINESS_START_HOUR, HOUR_WEIGHTS, Schedule};
 pub use simulate::Z_P90;
 pub use stream::Batches;
@@ -124,6 +129,16 @@ impl Generator {
             params: p,
             workflows,
         })
+    }
+
+    /// The same seed's history as it would have been with `changes` applied (see
+    /// [`Counterfactual`]); without changes, an identical generator.
+    pub fn counterfactual(&self, changes: &[Counterfactual]) -> Result<Generator, WorkloadError> {
+        let mut g = self.clone();
+        for c in changes {
+            counterfactual::apply(&mut g.workflows, c)?;
+        }
+        Ok(g)
     }
 
     pub fn params(&self) -> &DemoParams {
