@@ -107,7 +107,12 @@ pub fn fit_logistic(
         let p = (&design * &beta).map(sigmoid);
         let w = p.map(|p| (p * (1.0 - p)).max(1e-12));
         let mut gradient = design.transpose() * (&target - &p);
-        let mut hessian = design.transpose() * DMatrix::from_diagonal(&w) * &design;
+        // Xᵀ W X with W diagonal: scale the rows of X by w (never an n × n matrix).
+        let mut weighted = design.clone();
+        for (i, wi) in w.iter().enumerate() {
+            weighted.row_mut(i).scale_mut(*wi);
+        }
+        let mut hessian = design.transpose() * weighted;
         for j in 1..d {
             gradient[j] -= lambda * beta[j];
             hessian[(j, j)] += lambda;
@@ -329,6 +334,12 @@ impl Encoder {
         }
         f.extend(std::iter::repeat_n(Family::Task, self.tasks.len()));
         f
+    }
+
+    /// Training mean and standard deviation of each encoded column (parallel to
+    /// [`Encoder::names`]).
+    pub fn scale(&self) -> &[(f64, f64)] {
+        &self.scale
     }
 
     /// Hosts with their own indicator.

@@ -57,6 +57,20 @@ fn unavailable_sqlstate(code: &str) -> bool {
 }
 
 impl DbError {
+    /// A copy for each caller of a computation several shared: the same variant (a 503 stays a
+    /// 503), the cause as text.
+    pub fn shared(&self) -> DbError {
+        let cause =
+            std::error::Error::source(self).map_or_else(|| self.to_string(), |c| c.to_string());
+        match self {
+            DbError::Unavailable(_) => DbError::Unavailable(sqlx::Error::Protocol(cause)),
+            DbError::Unstorable(_) => DbError::Unstorable(sqlx::Error::Protocol(cause)),
+            DbError::Invalid(e) => DbError::Invalid(e.clone()),
+            DbError::Conflict(e) => DbError::Conflict(e.clone()),
+            _ => DbError::Task(cause),
+        }
+    }
+
     pub fn is_unavailable(&self) -> bool {
         matches!(self, DbError::Unavailable(_))
     }

@@ -150,3 +150,42 @@ pub async fn stored_model(
             .await?,
     )
 }
+
+/// Keys of the tasks `task_id` depends on.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn upstream_keys(pool: &PgPool, task_id: Uuid) -> Result<Vec<String>, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT t.task_key FROM task_dependencies d JOIN tasks t ON t.id = d.task_id
+         WHERE d.dependent_task_id = $1 ORDER BY t.task_key",
+    )
+    .bind(task_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// A stored model the retraining job looks at: its task, and when and up to what it was
+/// trained.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredModelRef {
+    #[sqlx(flatten)]
+    pub task: TaskRef,
+    pub trained_at: DateTime<Utc>,
+    pub newest_start: Option<DateTime<Utc>>,
+}
+
+/// Up to `limit` stored models, the longest untrained first.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn stored_models(pool: &PgPool, limit: i64) -> Result<Vec<StoredModelRef>, DbError> {
+    Ok(sqlx::query_as::<_, StoredModelRef>(
+        "SELECT t.id, t.task_key, t.task_name, t.task_type, t.workflow_id, w.workflow_key,
+                m.trained_at, m.newest_start
+         FROM failure_models m
+         JOIN tasks t ON t.id = m.task_id
+         JOIN workflows w ON w.id = t.workflow_id
+         ORDER BY m.trained_at, t.task_key
+         LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}

@@ -197,6 +197,17 @@ pub struct Config {
     )]
     pub summary_refresh_secs: u64,
 
+    /// Seconds between runs of the failure-model retraining job (one replica at a time; 0:
+    /// never). A run refits stored models that 200 new executions, or a day and any new one,
+    /// made stale.
+    #[arg(
+        long,
+        env = "TASKLENS_RETRAIN_SECS",
+        default_value_t = 600,
+        global = true
+    )]
+    pub retrain_secs: u64,
+
     /// Log format: `text` for people, `json` for log collectors. Filter with `RUST_LOG`.
     #[arg(long, env = "TASKLENS_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
     pub log_format: String,

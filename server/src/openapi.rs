@@ -28,6 +28,8 @@ use crate::routes::api;
         api::optimizations::list,
         api::optimizations::optimize,
         api::optimizations::transition,
+        api::prediction::predict,
+        api::prediction::model,
         api::workflows::bottlenecks,
         api::workflows::rankings,
         api::workflows::resource_profile,

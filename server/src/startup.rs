@@ -189,6 +189,26 @@ fn start_jobs(services: &service::Services, config: &Config) {
                 }
             });
     }
+    if config.retrain_secs > 0 {
+        let s = services.clone();
+        let every = Every {
+            period: std::time::Duration::from_secs(config.retrain_secs),
+            at_start: false,
+            leader_only: true,
+        };
+        services.worker.every(
+            "failure-model-retrain",
+            services.pool.clone(),
+            every,
+            move || {
+                let s = s.clone();
+                async move {
+                    let n = service::retrain_models(&s).await?;
+                    Ok(format!("{n} failure models refitted"))
+                }
+            },
+        );
+    }
 }
 
 async fn shutdown_signal() {

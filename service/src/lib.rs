@@ -9,6 +9,7 @@ mod extent;
 mod ingest;
 mod lists;
 mod optimizations;
+mod prediction;
 mod rankings;
 mod refresh;
 mod simulate;
@@ -26,6 +27,10 @@ pub use extent::{DataExtent, FailuresAnswer, empty_window_hint, task_failures_an
 pub use ingest::{Ingested, ingest, ingest_all};
 pub use lists::*;
 pub use optimizations::*;
+pub use prediction::{
+    MAX_POOLED_TASKS, ModelCache, RETRAIN_AFTER, RETRAIN_AGE, failure_model, predict_failure,
+    retrain_models,
+};
 pub use rankings::*;
 pub use refresh::Refresher;
 pub use simulate::{MAX_HISTORY_RUNS, MAX_TASK_STEPS, simulate_workflow};
@@ -72,6 +77,8 @@ pub struct Services {
     pub worker: worker::Worker,
     /// Committed ingests, for whoever reacts to new data (see [`ingest`]).
     pub ingested: tokio::sync::broadcast::Sender<std::sync::Arc<Ingested>>,
+    /// Fitted failure models (see [`prediction`]).
+    pub models: ModelCache,
 }
 
 /// A value with the moment it was computed.
@@ -111,6 +118,7 @@ impl Services {
             analysis_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(slots)),
             worker: worker::Worker::new(),
             ingested: tokio::sync::broadcast::channel(INGESTED_BACKLOG).0,
+            models: prediction::model_cache(),
         }
     }
 

@@ -87,7 +87,23 @@ impl TaskModel {
     /// Per-family contributions to the prediction for `s`, largest |risk increase| first
     /// (see the module docs).
     pub fn contributions(&self, s: &Sample<'_>) -> Vec<Contribution> {
-        let x = self.encoder.encode(s);
+        self.contributions_of(&self.encoder.encode(s))
+    }
+
+    /// A planned attempt: `s` with the columns of the families in `typical` at their training
+    /// mean (0 once standardised), i.e. the conditions a caller did not give. Returns P(fail)
+    /// and the contributions, as [`TaskModel::contributions`].
+    pub fn predict_planned(&self, s: &Sample<'_>, typical: &[Family]) -> (f64, Vec<Contribution>) {
+        let mut x = self.encoder.encode(s);
+        for (v, f) in x.iter_mut().zip(self.encoder.families()) {
+            if typical.contains(&f) {
+                *v = 0.0;
+            }
+        }
+        (self.model.probability(&x), self.contributions_of(&x))
+    }
+
+    fn contributions_of(&self, x: &[f64]) -> Vec<Contribution> {
         let names = self.encoder.names();
         let families = self.encoder.families();
         let z = self.model.intercept
@@ -95,7 +111,7 @@ impl TaskModel {
                 .model
                 .weights
                 .iter()
-                .zip(&x)
+                .zip(x)
                 .map(|(w, v)| w * v)
                 .sum::<f64>();
         let mut by: BTreeMap<Family, (f64, usize, f64)> = BTreeMap::new();

@@ -163,3 +163,42 @@ fn a_failure_prone_host_is_learned_and_too_little_history_is_refused() {
         }
     );
 }
+
+#[test]
+fn a_planned_attempt_with_typical_conditions_is_the_intercept() {
+    use ExecutionStatus::*;
+    // The history of the test above: host d fails every second time, a–c every twentieth.
+    let execs: Vec<Execution> = (0..400)
+        .map(|i| {
+            let host = ["a", "b", "c", "d"][(i % 4) as usize];
+            let fails = if host == "d" {
+                (i / 4) % 2 == 0
+            } else {
+                (i / 4) % 20 == 0
+            };
+            exec(i, if fails { Failed } else { Completed }, host)
+        })
+        .collect();
+    let s = samples(&execs, &Default::default());
+    let m = fit_task_model(&s).unwrap();
+    let e = exec(403, Completed, "d");
+    let planned = Sample {
+        execution: &e,
+        recent_failure_rate: 0.5,
+        upstream_failures: 3,
+    };
+    // Every family typical: every standardised column 0, so P = σ(b) and nothing contributes.
+    let (p, parts) = m.predict_planned(&planned, &m.encoder.families());
+    let b = m.model.intercept;
+    assert!((p - 1.0 / (1.0 + (-b).exp())).abs() < 1e-12);
+    assert!(parts.iter().all(|c| c.log_odds == 0.0 && c.risk_increase == 0.0));
+    // Nothing typical: the plain prediction, and the contributions add up to the log-odds.
+    let (q, parts) = m.predict_planned(&planned, &[]);
+    assert!((q - m.probability(&planned)).abs() < 1e-12);
+    let z: f64 = b + parts.iter().map(|c| c.log_odds).sum::<f64>();
+    assert!((q - 1.0 / (1.0 + (-z).exp())).abs() < 1e-12);
+    // Host typical only: the host's contribution is gone, the rest stays.
+    let (r, parts) = m.predict_planned(&planned, &[Family::Host]);
+    assert!(r < q, "{r} {q}");
+    assert!(parts.iter().all(|c| c.family != Family::Host || c.log_odds == 0.0));
+}

@@ -60,6 +60,14 @@ pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Route
             post(api::optimizations::transition),
         )
         .route(
+            "/api/v1/task-analytics/tasks/{task_id}/predict-failure",
+            post(api::prediction::predict),
+        )
+        .route(
+            "/api/v1/task-analytics/tasks/{task_id}/failure-model",
+            get(api::prediction::model),
+        )
+        .route(
             "/api/v1/task-analytics/tasks/rankings",
             get(api::workflows::rankings),
         )

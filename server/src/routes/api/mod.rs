@@ -4,6 +4,7 @@ pub mod auth;
 pub mod extract;
 pub mod ingest;
 pub mod optimizations;
+pub mod prediction;
 pub mod simulate;
 pub mod tasks;
 pub mod workflows;
