@@ -55,7 +55,9 @@
 //!   `error.code` = the exit status, `error.message` = "process exited with status N (...)".
 //! - Metrics: `cpuTimeMs` = realtime × %cpu / 100; `memoryPeakMb` = peak_rss / 1,048,576
 //!   (Nextflow 0.x traces, e.g. 0.31's default `... %cpu rss vmem rchar wchar`, have `rss`
-//!   where later versions have `peak_rss`: it is read when `peak_rss` is absent);
+//!   where later versions have `peak_rss`: it is read when `peak_rss` is absent; where the
+//!   header names a column twice, as 0.x traces do for `duration`, `realtime`, `rss`, `vmem`,
+//!   `peak_rss`, `peak_vmem`, `rchar` and `wchar`, the second, exact value is read);
 //!   `readBytes`/`writeBytes` = rchar/wchar (else read_bytes/write_bytes); `ioOperations` =
 //!   syscr + syscw; `cpuAllocatedCores` = cpus; `memoryAllocatedMb` = memory; `host` = a
 //!   `hostname` column if any.
@@ -234,15 +236,22 @@ pub fn error_for_exit(exit: Option<i64>) -> ErrorDetails {
 /// One data row, its fields looked up by header name.
 struct Row<'a> {
     fields: Vec<&'a str>,
-    columns: &'a HashMap<&'a str, usize>,
+    /// Each header name's positions, the last first (see [`Row::get`]).
+    columns: &'a HashMap<&'a str, Vec<usize>>,
     loc: Location,
 }
 
 impl<'a> Row<'a> {
     /// The raw value of `column`; `None` if there is no such column or the value is `-`/empty.
+    /// A name the header repeats is read from its last position holding a value: Nextflow 0.x
+    /// traces with headers like `... %cpu rss vmem peak_rss peak_vmem rchar wchar duration
+    /// realtime rss vmem peak_rss peak_vmem rchar wchar syscr ...` write the human-readable
+    /// values first and the exact ones (milliseconds, bytes) after them.
     fn get(&self, column: &str) -> Option<&'a str> {
-        let v = self.fields.get(*self.columns.get(column)?)?.trim();
-        (!v.is_empty() && v != "-").then_some(v)
+        self.columns.get(column)?.iter().find_map(|&i| {
+            let v = self.fields.get(i)?.trim();
+            (!v.is_empty() && v != "-").then_some(v)
+        })
     }
 
     fn err(&self, column: &str, message: impl Into<String>) -> ImportError {
@@ -318,9 +327,9 @@ pub(crate) fn import_str(text: &str, opts: &ImportOptions) -> Result<ValidBatch,
         ));
     }
     let names: Vec<&str> = header.split('\t').map(str::trim).collect();
-    let mut columns: HashMap<&str, usize> = HashMap::with_capacity(names.len());
-    for (i, name) in names.iter().enumerate() {
-        columns.entry(name).or_insert(i);
+    let mut columns: HashMap<&str, Vec<usize>> = HashMap::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate().rev() {
+        columns.entry(name).or_default().push(i);
     }
     if !columns.contains_key("submit") && !columns.contains_key("start") {
         return Err(ImportError::invalid_at(

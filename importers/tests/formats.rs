@@ -612,3 +612,25 @@ fn a_nextflow_0x_trace_gives_its_rss_as_the_memory_peak() {
     // 866 ms at 3.8 % of a core.
     assert_eq!(e.cpu_time_ms, Some(33));
 }
+
+/// Nextflow 0.x traces name eight columns twice: human-readable values first, then the exact
+/// ones (milliseconds, bytes). The exact ones are read. Values below are made up for the test;
+/// the layout is that of 0.x `trace.csv` files of published benchmark runs.
+#[test]
+fn nextflow_0x_duplicate_columns_are_read_from_their_exact_copy() {
+    let header = "task_id\thash\tnative_id\tname\tstatus\texit\tsubmit\tduration\trealtime\t%cpu\trss\tvmem\tpeak_rss\tpeak_vmem\trchar\twchar\tduration\trealtime\trss\tvmem\tpeak_rss\tpeak_vmem\trchar\twchar\tsyscr\tsyscw\tread_bytes\twrite_bytes";
+    let row = "1\t0a/1b2c3d\t4242\tbuildIndex (1)\tCOMPLETED\t0\t2015-05-05 03:49:50.500\t1h 26m 29s\t1h 26m 28s\t99.8%\t4.5 GB\t4.7 GB\t4.6 GB\t4.7 GB\t10.1 GB\t3.4 GB\t5189182\t5188542\t4829020160\t5077082112\t4935999488\t5077889024\t10832499787\t3626137405\t41503\t374791\t0\t3626356736";
+    let batch = import(format!("{header}\n{row}\n").as_bytes(), &opts()).unwrap();
+    let r = &batch.executions[0];
+    // realtime 5,188,542 ms exactly (the rounded copy says 1h 26m 28s = 5,188,000).
+    assert_eq!(r.duration_ms, Some(5_188_542));
+    // start = submit + (duration − realtime) = 03:49:50.500 + 640 ms.
+    assert_eq!(r.start_time.to_rfc3339(), "2015-05-05T03:49:51.140+00:00");
+    // 4,935,999,488 B / 1,048,576 = 4707.3359375 MiB (the rounded "4.6 GB" would be 4710.4).
+    assert_eq!(r.memory_peak_mb, Some(4_935_999_488.0 / 1_048_576.0));
+    assert_eq!(r.read_bytes, Some(10_832_499_787));
+    assert_eq!(r.write_bytes, Some(3_626_137_405));
+    // cpu time = realtime × %cpu = 5,188,542 × 0.998 = 5,178,164.9 → 5,178,165 ms.
+    assert_eq!(r.cpu_time_ms, Some(5_178_165));
+    assert_eq!(r.io_operations, Some(41_503 + 374_791));
+}
