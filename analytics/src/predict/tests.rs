@@ -191,7 +191,11 @@ fn a_planned_attempt_with_typical_conditions_is_the_intercept() {
     let (p, parts) = m.predict_planned(&planned, &m.encoder.families());
     let b = m.model.intercept;
     assert!((p - 1.0 / (1.0 + (-b).exp())).abs() < 1e-12);
-    assert!(parts.iter().all(|c| c.log_odds == 0.0 && c.risk_increase == 0.0));
+    assert!(
+        parts
+            .iter()
+            .all(|c| c.log_odds == 0.0 && c.risk_increase == 0.0)
+    );
     // Nothing typical: the plain prediction, and the contributions add up to the log-odds.
     let (q, parts) = m.predict_planned(&planned, &[]);
     assert!((q - m.probability(&planned)).abs() < 1e-12);
@@ -200,5 +204,9 @@ fn a_planned_attempt_with_typical_conditions_is_the_intercept() {
     // Host typical only: the host's contribution is gone, the rest stays.
     let (r, parts) = m.predict_planned(&planned, &[Family::Host]);
     assert!(r < q, "{r} {q}");
-    assert!(parts.iter().all(|c| c.family != Family::Host || c.log_odds == 0.0));
+    assert!(
+        parts
+            .iter()
+            .all(|c| c.family != Family::Host || c.log_odds == 0.0)
+    );
 }
