@@ -3,6 +3,7 @@
 
 pub mod anomaly;
 pub mod cluster;
+pub mod compare;
 pub mod cost;
 pub mod critical_path;
 pub mod dag;
@@ -16,6 +17,7 @@ pub mod profile;
 pub mod resources;
 pub mod rollup;
 pub mod series;
+pub mod similarity;
 pub mod simulate;
 pub mod sketch;
 pub mod statistics;
