@@ -26,7 +26,12 @@ mod replay;
 use replay::moved;
 pub use replay::{Moved, Preview, preview};
 
-/// Channel of the per-batch notification; payload `{"tasks": [...], "truncated": bool}`.
+/// Channel of the per-transaction notification. Payload (keys and ids, never rows):
+/// `{"tasks": [task keys], "workflows": [workflow keys], "executions": [execution row ids],
+/// "truncated": bool, "executionsTruncated": bool}`, where `executions` holds, per task in
+/// `tasks` order, the id of its latest execution in the batch (by start) and, when another, of
+/// its latest failed one. Kept under PostgreSQL's 8000-byte limit: `truncated` says task or
+/// workflow keys were left out, `executionsTruncated` that some tasks' ids were.
 pub const INGEST_CHANNEL: &str = "tasklens_ingest";
 /// Postgres refuses NOTIFY payloads of 8000 bytes or more.
 const MAX_NOTIFY_PAYLOAD: usize = 7_900;
@@ -49,12 +54,32 @@ pub async fn write_batch(
     tx: &mut Transaction<'static, Postgres>,
     batch: &ValidBatch,
 ) -> Result<IngestResponse, DbError> {
+    write_batch_with(tx, batch, Notify::Yes).await
+}
+
+/// Whether a write sends its NOTIFY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notify {
+    Yes,
+    /// Only for the benchmark that measures what the NOTIFY costs (`db/benches/notify.rs`):
+    /// without it no replica hears of the write.
+    No,
+}
+
+/// As [`write_batch`], choosing whether to NOTIFY.
+pub async fn write_batch_with(
+    tx: &mut Transaction<'static, Postgres>,
+    batch: &ValidBatch,
+    notify_listeners: Notify,
+) -> Result<IngestResponse, DbError> {
     let workflows = upsert_workflows(tx, batch).await?;
     let tasks = upsert_tasks(tx, batch, &workflows).await?;
     let runs = upsert_workflow_executions(tx, batch, &workflows).await?;
-    let (inserted, updated) = upsert_executions(tx, batch, &workflows, &tasks, &runs).await?;
+    let (inserted, updated, ids) = upsert_executions(tx, batch, &workflows, &tasks, &runs).await?;
     let dependencies = upsert_dependencies(tx, batch, &workflows).await?;
-    notify(tx, batch).await?;
+    if notify_listeners == Notify::Yes {
+        notify(tx, batch, &tasks, &ids).await?;
+    }
     Ok(IngestResponse {
         accepted: batch.executions.len() as u64,
         inserted,
@@ -165,6 +190,9 @@ async fn upsert_tasks(
     }
 }
 
+/// (task id, execution key) → execution row id, of the rows a batch wrote.
+type ExecutionIds = HashMap<(Uuid, String), Uuid>;
+
 /// (workflow key, execution key) → workflow execution id.
 async fn upsert_workflow_executions(
     tx: &mut Transaction<'static, Postgres>,
@@ -209,9 +237,9 @@ async fn upsert_executions(
     workflows: &HashMap<String, Uuid>,
     tasks: &HashMap<String, Uuid>,
     runs: &HashMap<(Uuid, String), Uuid>,
-) -> Result<(u64, u64), DbError> {
+) -> Result<(u64, u64, ExecutionIds), DbError> {
     if batch.executions.is_empty() {
-        return Ok((0, 0));
+        return Ok((0, 0, HashMap::new()));
     }
     let task_ids: Vec<Uuid> = batch.executions.iter().map(|r| tasks[&r.task_id]).collect();
     let run_ids: Vec<Uuid> = batch
@@ -253,9 +281,9 @@ async fn upsert_executions(
             .execute(&mut **tx)
             .await?;
     }
-    let by_key: HashMap<(Uuid, &str), Uuid> = rows
+    let by_key: ExecutionIds = rows
         .iter()
-        .map(|(id, task, key, _)| ((*task, key.as_str()), *id))
+        .map(|(id, task, key, _)| ((*task, key.clone()), *id))
         .collect();
     let mut f_task = Vec::new();
     let mut f_exec = Vec::new();
@@ -268,7 +296,7 @@ async fn upsert_executions(
         if !r.status.is_failure() {
             continue;
         }
-        let Some(exec) = by_key.get(&(*task, r.execution_id.as_str())) else {
+        let Some(exec) = by_key.get(&(*task, r.execution_id.clone())) else {
             continue;
         };
         f_task.push(*task);
@@ -310,7 +338,7 @@ async fn upsert_executions(
     sqlx::query(include_str!("sql/ingest_retry_flags.sql"))
         .execute(&mut **tx)
         .await?;
-    Ok((inserted, updated))
+    Ok((inserted, updated, by_key))
 }
 
 /// Fills the (emptied) staging table with `rows`: (index in the batch, record, task id,
@@ -444,16 +472,48 @@ async fn upsert_dependencies(
 async fn notify(
     tx: &mut Transaction<'static, Postgres>,
     batch: &ValidBatch,
+    tasks: &HashMap<String, Uuid>,
+    ids: &ExecutionIds,
 ) -> Result<(), DbError> {
-    let keys: BTreeSet<&str> = batch
-        .executions
-        .iter()
-        .map(|r| r.task_id.as_str())
-        .collect();
-    if keys.is_empty() {
+    // Per task key: its latest record in the batch and its latest failed one (by start).
+    let mut latest: BTreeMap<&str, (Option<&ExecutionRecord>, Option<&ExecutionRecord>)> =
+        BTreeMap::new();
+    for r in &batch.executions {
+        let e = latest.entry(r.task_id.as_str()).or_default();
+        if e.0.is_none_or(|l| l.start_time <= r.start_time) {
+            e.0 = Some(r);
+        }
+        if r.status.is_failure() && e.1.is_none_or(|l| l.start_time <= r.start_time) {
+            e.1 = Some(r);
+        }
+    }
+    if latest.is_empty() {
         return Ok(());
     }
-    let payload = notify_payload(keys.into_iter());
+    let id_of = |r: &ExecutionRecord| {
+        tasks
+            .get(&r.task_id)
+            .and_then(|t| ids.get(&(*t, r.execution_id.clone())))
+            .copied()
+    };
+    let per_task: Vec<(&str, Vec<Uuid>)> = latest
+        .iter()
+        .map(|(k, (last, failed))| {
+            let mut v: Vec<Uuid> = last.and_then(id_of).into_iter().collect();
+            if let Some(f) = failed.and_then(id_of)
+                && !v.contains(&f)
+            {
+                v.push(f);
+            }
+            (*k, v)
+        })
+        .collect();
+    let workflows: BTreeSet<&str> = batch
+        .executions
+        .iter()
+        .map(|r| r.workflow_id.as_str())
+        .collect();
+    let payload = notify_payload(&per_task, workflows.into_iter());
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(INGEST_CHANNEL)
         .bind(payload)
@@ -462,21 +522,61 @@ async fn notify(
     Ok(())
 }
 
-/// `{"tasks":[...],"truncated":false}` kept under Postgres's payload limit.
-fn notify_payload<'a>(keys: impl Iterator<Item = &'a str>) -> String {
-    let mut tasks = Vec::new();
-    let mut size = 40;
+/// The payload described at [`INGEST_CHANNEL`], kept under Postgres's limit: task keys first,
+/// then workflow keys, then the tasks' execution ids as long as they fit.
+fn notify_payload<'a>(
+    per_task: &[(&'a str, Vec<Uuid>)],
+    workflows: impl Iterator<Item = &'a str>,
+) -> String {
+    // The fixed part: {"tasks":[],"workflows":[],"executions":[],"truncated":false,
+    // "executionsTruncated":false}
+    let mut size = 100;
     let mut truncated = false;
-    for k in keys {
-        let quoted = serde_json::to_string(k).unwrap_or_default();
-        if size + quoted.len() + 1 > MAX_NOTIFY_PAYLOAD {
+    let fits = |s: &str, size: &mut usize| {
+        let n = serde_json::to_string(s).map_or(usize::MAX / 2, |q| q.len() + 1);
+        if *size + n > MAX_NOTIFY_PAYLOAD {
+            false
+        } else {
+            *size += n;
+            true
+        }
+    };
+    let mut tasks = Vec::new();
+    for (k, _) in per_task {
+        if !fits(k, &mut size) {
             truncated = true;
             break;
         }
-        size += quoted.len() + 1;
-        tasks.push(k);
+        tasks.push(*k);
     }
-    serde_json::json!({ "tasks": tasks, "truncated": truncated }).to_string()
+    let mut wfs = Vec::new();
+    for w in workflows {
+        if truncated || !fits(w, &mut size) {
+            truncated = true;
+            break;
+        }
+        wfs.push(w);
+    }
+    let mut executions = Vec::new();
+    let mut executions_truncated = false;
+    'tasks: for (_, ids) in per_task.iter().take(tasks.len()) {
+        for id in ids {
+            if size + 39 > MAX_NOTIFY_PAYLOAD {
+                executions_truncated = true;
+                break 'tasks;
+            }
+            size += 39;
+            executions.push(id);
+        }
+    }
+    serde_json::json!({
+        "tasks": tasks,
+        "workflows": wfs,
+        "executions": executions,
+        "truncated": truncated,
+        "executionsTruncated": executions_truncated,
+    })
+    .to_string()
 }
 
 /// A CSV field: quoted (so an empty string stays distinct from NULL), quotes doubled.
@@ -564,11 +664,28 @@ fn stage_csv<'a>(rows: impl Iterator<Item = (usize, &'a ExecutionRecord, Uuid, U
 mod tests {
     #[test]
     fn notify_payload_stays_under_the_postgres_limit_and_says_when_it_truncates() {
+        let id = uuid::Uuid::nil();
         let keys: Vec<String> = (0..2000).map(|i| format!("workflow.task_{i:05}")).collect();
-        let p = super::notify_payload(keys.iter().map(String::as_str));
+        let per_task: Vec<(&str, Vec<uuid::Uuid>)> =
+            keys.iter().map(|k| (k.as_str(), vec![id, id])).collect();
+        let p = super::notify_payload(&per_task, ["workflow"].into_iter());
         assert!(p.len() < 8000, "{}", p.len());
-        assert!(p.ends_with("\"truncated\":true}"));
-        let p = super::notify_payload(["a", "b"].into_iter());
-        assert_eq!(p, r#"{"tasks":["a","b"],"truncated":false}"#);
+        assert!(p.contains("\"truncated\":true"), "{p}");
+        // Few keys, many ids: every key, as many ids as fit.
+        let per_task: Vec<(&str, Vec<uuid::Uuid>)> = keys[..100]
+            .iter()
+            .map(|k| (k.as_str(), vec![id, id]))
+            .collect();
+        let p = super::notify_payload(&per_task, ["workflow"].into_iter());
+        assert!(p.len() < 8000, "{}", p.len());
+        let v: serde_json::Value = serde_json::from_str(&p).unwrap_or_default();
+        assert_eq!(v["tasks"].as_array().map(Vec::len), Some(100));
+        assert_eq!(v["truncated"], false);
+        assert_eq!(v["executionsTruncated"], true);
+        let p = super::notify_payload(&[("a", vec![id]), ("b", vec![])], ["w"].into_iter());
+        assert_eq!(
+            p,
+            r#"{"executions":["00000000-0000-0000-0000-000000000000"],"executionsTruncated":false,"tasks":["a","b"],"truncated":false,"workflows":["w"]}"#
+        );
     }
 }
