@@ -74,6 +74,16 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=path!("/tasks/:task/optimize")
+                        view=|| SyncHydrate(pages::OptimizePage())
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/embed/tasks/:task/optimize/:part")
+                        view=|| SyncHydrate(pages::OptimizePage())
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=path!("/workflows/:workflow")
                         view=|| SyncHydrate(pages::WorkflowPage())
                         ssr=SsrMode::Async

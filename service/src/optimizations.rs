@@ -212,3 +212,103 @@ pub async fn transition_optimization(
         }
     }
 }
+
+/// Simulated runs per side on the optimisation page: interactive (see `POST /tasks/simulate`).
+pub const PAGE_SIMULATION_RUNS: u32 = 2_000;
+
+/// What the optimisation page shows for one URL (see [`optimization_view`]).
+#[derive(Debug)]
+pub struct OptimizationView {
+    pub task_id: String,
+    pub workflow_id: String,
+    /// The window the optimisations were found in (when found now) and the simulation resamples.
+    pub window: types::TimeWindow,
+    /// Whether the task had no stored optimisation and they were found for this answer.
+    pub found_now: bool,
+    /// The stored optimisations, by rank.
+    pub optimizations: Vec<StoredOptimization>,
+    /// Index of the selected one.
+    pub selected: Option<usize>,
+    /// The selected optimisation's simulation on the task's workflow, or why there is none.
+    pub simulation: Option<Result<types::SimulationAnswer, ServiceError>>,
+}
+
+/// The optimisation page's question: the task's stored optimisations (found and stored now when
+/// it has none, as `POST .../optimize` would), the one of kind `kind` (else the top-ranked), and
+/// that one simulated on the task's workflow with its adjustable parameter at `value` (see
+/// [`types::TaskOptimization::simulation_changes`]), `seed` and [`PAGE_SIMULATION_RUNS`] runs
+/// per side over `window`.
+pub async fn optimization_view(
+    s: &Services,
+    key: &str,
+    params: &WindowParams,
+    kind: Option<&str>,
+    value: Option<f64>,
+    seed: u64,
+) -> Result<OptimizationView, ServiceError> {
+    let window = resolve_window(params, TimeRangePreset::Month, chrono::Utc::now())?;
+    let task = crate::tasks::find(s, key).await?;
+    let mut optimizations: Vec<StoredOptimization> = db::optimizations::list(&s.pool, task.id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    let found_now = optimizations.is_empty();
+    if found_now {
+        let req = OptimizeRequest {
+            time_range: params.time_range.clone(),
+            from: params.from.clone(),
+            to: params.to.clone(),
+            seed: Some(seed),
+            ..OptimizeRequest::default()
+        };
+        // No executions or runs in the window: nothing to find (the page says so).
+        optimizations = match optimize_task(s, key, req).await {
+            Ok(a) => a.optimizations,
+            Err(ServiceError::Invalid { .. }) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+    }
+    let selected = match kind {
+        Some(k) => Some(
+            optimizations
+                .iter()
+                .position(|o| o.kind == k)
+                .ok_or_else(|| {
+                    ServiceError::invalid("opt", format!("task {key:?} has no {k:?} optimisation"))
+                })?,
+        ),
+        None => (!optimizations.is_empty()).then_some(0),
+    };
+    let simulation = match selected.map(|i| &optimizations[i]) {
+        None => None,
+        Some(o) => Some(match o.optimization.simulation_changes(value) {
+            Err(e) => Err(ServiceError::invalid("value", e)),
+            Ok(changes) => {
+                crate::simulate_workflow(
+                    s,
+                    types::SimulationRequest {
+                        workflow_id: task.workflow_key.clone(),
+                        changes,
+                        runs: Some(PAGE_SIMULATION_RUNS),
+                        seed: Some(seed),
+                        time_range: params.time_range.clone(),
+                        from: params.from.clone(),
+                        to: params.to.clone(),
+                        one_off_cost: None,
+                    },
+                )
+                .await
+            }
+        }),
+    };
+    Ok(OptimizationView {
+        task_id: task.task_key,
+        workflow_id: task.workflow_key,
+        window,
+        found_now,
+        optimizations,
+        selected,
+        simulation,
+    })
+}

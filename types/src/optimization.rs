@@ -260,6 +260,118 @@ pub struct TransitionRequest {
     pub to: OptimizationStatus,
 }
 
+/// The one number of an optimisation a person adjusts in the simulator: which parameter of
+/// its implementation, how the form labels it, and the proposed value in the form's unit
+/// (a hit rate in %, a factor, a count, cores, MB).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Adjustable {
+    pub parameter: &'static str,
+    pub label: &'static str,
+    pub proposed: f64,
+}
+
+impl TaskOptimization {
+    fn parameter(&self, name: &str) -> Option<&serde_json::Value> {
+        self.proposed_changes
+            .first()
+            .and_then(|c| c.implementation.parameters.get(name))
+    }
+
+    fn number(&self, name: &str) -> Option<f64> {
+        self.parameter(name)
+            .and_then(serde_json::Value::as_f64)
+            .filter(|v| v.is_finite())
+    }
+
+    /// The parameter the simulator form adjusts; `None` for a removed edge (nothing to tune).
+    pub fn adjustable(&self) -> Option<Adjustable> {
+        let a = |parameter, label, proposed| {
+            Some(Adjustable {
+                parameter,
+                label,
+                proposed,
+            })
+        };
+        if let Some(h) = self.number("hitRate") {
+            a("hitRate", "Cache hit rate (%)", h * 100.0)
+        } else if let Some(f) = self.number("durationFactor") {
+            a("durationFactor", "Duration factor (0.7: 30 % faster)", f)
+        } else if let Some(k) = self.number("batchSize") {
+            a("batchSize", "Executions per batch", k)
+        } else if let Some(n) = self.number("maxAttempts") {
+            a("maxAttempts", "Most attempts", n)
+        } else if let Some(c) = self.number("cores") {
+            a("cores", "Cores", c)
+        } else if let Some(m) = self.number("memoryMb") {
+            a("memoryMb", "Memory (MB)", m)
+        } else {
+            None
+        }
+    }
+
+    /// The what-if simulator's changes for this optimisation (see `analytics::optimize`, which
+    /// writes the parameters), its adjustable parameter set to `value` (in the form's unit)
+    /// when given. Errors name what is wrong with `value`.
+    pub fn simulation_changes(
+        &self,
+        value: Option<f64>,
+    ) -> Result<Vec<crate::SimulationChange>, String> {
+        use crate::SimulationChange as C;
+        let task_id = self.task_id.clone();
+        let v = |name: &str| match (value, self.adjustable()) {
+            (Some(v), Some(a)) if a.parameter == name => Some(v),
+            _ => self.number(name),
+        };
+        let whole = |x: f64, what: &str| -> Result<u32, String> {
+            if x.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&x) {
+                Ok(x as u32)
+            } else {
+                Err(format!("{what} must be a whole number ≥ 1, got {x}"))
+            }
+        };
+        let text = |name: &str| {
+            self.parameter(name)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        if let Some(h) = v("hitRate") {
+            let h = if value.is_some() { h / 100.0 } else { h };
+            return Ok(vec![C::Cache {
+                task_id,
+                hit_rate: h,
+            }]);
+        }
+        if let Some(factor) = v("durationFactor") {
+            return Ok(vec![C::Scale { task_id, factor }]);
+        }
+        if let Some(k) = v("batchSize") {
+            return Ok(vec![C::Batch {
+                task_id,
+                k: whole(k, "the batch size")?,
+                overhead_ms: self.number("overheadMs").unwrap_or(0.0),
+            }]);
+        }
+        if let Some(n) = v("maxAttempts") {
+            return Ok(vec![C::MaxAttempts {
+                task_id,
+                attempts: whole(n, "the most attempts")?,
+            }]);
+        }
+        if let (Some(from), Some(to)) = (text("removeEdgeFrom"), text("removeEdgeTo")) {
+            return Ok(vec![C::RemoveEdge { from, to }]);
+        }
+        let (cores, memory_mb) = (v("cores"), v("memoryMb"));
+        if cores.is_some() || memory_mb.is_some() {
+            return Ok(vec![C::Resources {
+                task_id,
+                cores,
+                memory_mb,
+            }]);
+        }
+        Err("this optimisation has no simulated change".to_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::OptimizationStatus::{self, *};
@@ -284,5 +396,69 @@ mod tests {
             assert_eq!(OptimizationStatus::parse(from.as_str()), Some(from));
         }
         assert_eq!(OptimizationStatus::parse("rejected"), None);
+    }
+
+    fn with(parameters: serde_json::Value) -> super::TaskOptimization {
+        super::TaskOptimization {
+            task_id: "w.t".into(),
+            proposed_changes: vec![super::ProposedChange {
+                implementation: super::ImplementationDetails {
+                    parameters: parameters.as_object().cloned().unwrap_or_default(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn an_optimisation_becomes_the_simulator_s_changes_with_its_parameter_adjusted() {
+        use crate::SimulationChange as C;
+        let cache = with(serde_json::json!({"hitRate": 0.75, "evidence.runs": 12.0}));
+        let a = cache.adjustable().unwrap();
+        assert_eq!((a.parameter, a.proposed), ("hitRate", 75.0));
+        let cached = |h: f64| C::Cache {
+            task_id: "w.t".into(),
+            hit_rate: h,
+        };
+        assert_eq!(cache.simulation_changes(None), Ok(vec![cached(0.75)]));
+        // The form's unit is %.
+        assert_eq!(cache.simulation_changes(Some(40.0)), Ok(vec![cached(0.4)]));
+        let batch = with(serde_json::json!({"batchSize": 4, "overheadMs": 1500.0}));
+        assert_eq!(
+            batch.simulation_changes(Some(8.0)),
+            Ok(vec![C::Batch {
+                task_id: "w.t".into(),
+                k: 8,
+                overhead_ms: 1500.0
+            }])
+        );
+        assert!(batch.simulation_changes(Some(2.5)).is_err());
+        // Memory only: the adjustable parameter is memory, cores stay as they are (None).
+        let memory = with(serde_json::json!({"memoryMb": 6144.0}));
+        assert_eq!(memory.adjustable().unwrap().parameter, "memoryMb");
+        assert_eq!(
+            memory.simulation_changes(Some(8192.0)),
+            Ok(vec![C::Resources {
+                task_id: "w.t".into(),
+                cores: None,
+                memory_mb: Some(8192.0)
+            }])
+        );
+        let edge = with(serde_json::json!({"removeEdgeFrom": "w.a", "removeEdgeTo": "w.t"}));
+        assert_eq!(edge.adjustable(), None);
+        assert_eq!(
+            edge.simulation_changes(Some(3.0)),
+            Ok(vec![C::RemoveEdge {
+                from: "w.a".into(),
+                to: "w.t".into()
+            }])
+        );
+        assert!(
+            with(serde_json::json!({}))
+                .simulation_changes(None)
+                .is_err()
+        );
     }
 }

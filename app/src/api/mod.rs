@@ -2,6 +2,7 @@
 
 pub mod dashboard;
 pub mod executions;
+pub mod optimize;
 pub mod tasks;
 pub mod workflow;
 

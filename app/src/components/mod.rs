@@ -3,7 +3,13 @@
 pub mod chart;
 pub mod dag;
 pub mod dashboard;
+pub mod form;
 pub mod history;
+#[cfg(feature = "ssr")]
+pub mod optimize_charts;
+#[cfg(feature = "ssr")]
+pub mod optimize_render;
+pub mod optimize_view;
 pub mod page;
 pub mod selectors;
 pub mod sync_hydrate;

@@ -149,7 +149,12 @@ fn critical_line(o: &WorkflowOverview) -> String {
 }
 
 /// A chart as [`super::SvgChart`] writes it (both drawings, CSS shows one), or a note.
-fn chart(s: &mut String, title: &str, svg: Result<Option<ChartSvgs>, ChartError>, empty: &str) {
+pub(crate) fn chart(
+    s: &mut String,
+    title: &str,
+    svg: Result<Option<ChartSvgs>, ChartError>,
+    empty: &str,
+) {
     match svg {
         Ok(Some(svg)) => {
             let _ = write!(
@@ -204,7 +209,11 @@ fn task_list_html(
 }
 
 /// `<option>`s of `(value, label)`, the one equal to `current` selected.
-fn options(s: &mut String, items: impl Iterator<Item = (String, String)>, current: Option<&str>) {
+pub(crate) fn options(
+    s: &mut String,
+    items: impl Iterator<Item = (String, String)>,
+    current: Option<&str>,
+) {
     for (value, label) in items {
         let selected = if current == Some(value.as_str()) {
             " selected"
@@ -283,7 +292,7 @@ fn form_html(v: &WorkflowView, w: &WhatIf, tasks: &[String], edges: &[(String, S
 }
 
 /// What the change was, in words.
-fn describe(c: &SimulationChange) -> String {
+pub(crate) fn describe(c: &SimulationChange) -> String {
     match c {
         SimulationChange::Scale { task_id, factor } => format!("{task_id} × {factor}"),
         SimulationChange::Cache { task_id, hit_rate } => {
@@ -296,7 +305,22 @@ fn describe(c: &SimulationChange) -> String {
             format!("{task_id} at most {attempts} attempts")
         }
         SimulationChange::RemoveEdge { from, to } => format!("edge {from} → {to} removed"),
-        other => format!("{other:?}"),
+        SimulationChange::AddEdge { from, to } => format!("edge {from} → {to} added"),
+        SimulationChange::Batch { task_id, k, .. } => format!("{task_id} in batches of {k}"),
+        SimulationChange::Resources {
+            task_id,
+            cores,
+            memory_mb,
+        } => {
+            let mut parts = Vec::new();
+            if let Some(c) = cores {
+                parts.push(format!("{c} cores"));
+            }
+            if let Some(m) = memory_mb {
+                parts.push(format!("{m:.0} MB"));
+            }
+            format!("{task_id} on {}", parts.join(" and "))
+        }
     }
 }
 
@@ -335,7 +359,7 @@ fn pct_interval(i: Interval) -> String {
     )
 }
 
-fn money(v: f64, currency: &str) -> String {
+pub(crate) fn money(v: f64, currency: &str) -> String {
     if v != 0.0 && v.abs() < 1.0 {
         format!("{v:.4} {currency}")
     } else {
@@ -360,7 +384,7 @@ fn delta(pct: Option<f64>, lower_is_better: bool) -> (String, &'static str) {
 }
 
 /// The answer as HTML: a headline, baseline against changed per metric, and what was resampled.
-fn answer_html(answer: &SimulationAnswer, what: &str) -> String {
+pub(crate) fn answer_html(answer: &SimulationAnswer, what: &str) -> String {
     let (b, c, i) = (&answer.baseline, &answer.changed, &answer.improvement);
     let cur = &answer.basis.currency;
     let points = i.failure_probability_points;

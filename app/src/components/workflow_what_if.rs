@@ -14,18 +14,8 @@ use super::workflow_view::{Kind, WhatIf, WorkflowView};
 pub fn WhatIfPanel(view: Memo<WorkflowView>, html: String) -> impl IntoView {
     let navigate = leptos_router::hooks::use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
-        use leptos::wasm_bindgen::JsCast;
-        let Some(form) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
-        else {
+        let Some(field) = super::form::take_fields(&ev) else {
             return;
-        };
-        ev.prevent_default();
-        let field = |name: &str| {
-            let el = form.query_selector(&format!("[name={name}]")).ok()??;
-            let value = leptos::web_sys::js_sys::Reflect::get(&el, &"value".into()).ok()?;
-            value.as_string().filter(|v| !v.is_empty())
         };
         let change = field("change");
         let on_edge = change.as_deref() == Some(Kind::RemoveEdge.slug());

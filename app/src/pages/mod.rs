@@ -2,12 +2,14 @@
 
 mod embed;
 mod not_found;
+mod optimize;
 mod overview;
 mod task_dashboard;
 mod workflow;
 
 pub use embed::EmbedPanelPage;
 pub use not_found::NotFound;
+pub use optimize::OptimizePage;
 pub use overview::OverviewPage;
 pub use task_dashboard::TaskDashboardPage;
 pub use task_dashboard::window_text;

@@ -10,6 +10,7 @@ use leptos_meta::Title;
 use crate::api::executions::task_executions;
 use crate::components::dashboard::{Panel, PanelView, use_dashboard};
 use crate::components::history::ExecutionHistory;
+use crate::components::optimize_view::optimize_path;
 use crate::components::selectors::{TaskSelector, TimeRangeSelector};
 use crate::components::view::{DashboardView, Window, task_view, use_dashboard_view};
 use crate::components::workflow_view::workflow_path;
@@ -57,7 +58,10 @@ pub fn TaskDashboardPage() -> impl IntoView {
                                 <a href=workflow_path(&d.workflow_id) data-testid="workflow-link">
                                     {d.workflow_id.clone()}
                                 </a>
-                                {format!(" · {}", window_text(&d.window))}
+                                {format!(" · {} · ", window_text(&d.window))}
+                                <a href=optimize_path(&d.task_id) data-testid="optimize-link">
+                                    "optimise"
+                                </a>
                             </p>
                             <div class="panels">
                                 {Panel::ALL

@@ -384,6 +384,46 @@ impl<'a, 'b: 'a> Plot<'a, 'b> {
         Ok(())
     }
 
+    /// [`Plot::ranked_bars`] with a colour per row and, where a row's interval `lo`–`hi` is not
+    /// a point, a whisker across its bar: one row per `(label, value, lo, hi, colour)`.
+    pub fn ranked_intervals(
+        &mut self,
+        rows: Vec<(String, f64, f64, f64, RGBColor)>,
+        layout: Rows,
+    ) -> Result<(), ChartError> {
+        let style = TextStyle::from((FONT, self.c.font(layout.font)).into_font()).color(&BLACK);
+        let ink = BLACK.mix(0.8).stroke_width(2);
+        let n = rows.len();
+        for (i, (label, v, lo, hi, color)) in rows.into_iter().enumerate() {
+            let y = (n - 1 - i) as f64;
+            let (b0, b1) = (y + layout.bar.0, y + layout.bar.1);
+            self.chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, b0), (v, b1)],
+                    color.filled(),
+                )))
+                .map_err(chart_err)?;
+            if hi > lo {
+                let mid = (b0 + b1) / 2.0;
+                self.chart
+                    .draw_series([
+                        PathElement::new([(lo, mid), (hi, mid)], ink),
+                        PathElement::new([(lo, b0), (lo, b1)], ink),
+                        PathElement::new([(hi, b0), (hi, b1)], ink),
+                    ])
+                    .map_err(chart_err)?;
+            }
+            self.chart
+                .draw_series(std::iter::once(Text::new(
+                    label,
+                    (0.0, y + layout.label_at),
+                    style.clone(),
+                )))
+                .map_err(chart_err)?;
+        }
+        Ok(())
+    }
+
     /// A solid vertical line at `x` over the whole plot, with a filled legend swatch.
     pub fn vline(&mut self, label: &str, x: f64, color: RGBColor) -> Result<(), ChartError> {
         let y = self.chart.y_range();
