@@ -2,10 +2,12 @@
 //! row structs (or `types` values through `From`), never SQL. Long statements sit in `sql/`.
 
 pub mod cache;
+pub mod comparison;
 mod error;
 pub mod executions;
 pub mod ingest;
 pub mod leader;
+pub mod live;
 pub mod optimizations;
 pub mod pagination;
 pub mod pool;

@@ -208,6 +208,35 @@ pub struct Config {
     )]
     pub retrain_secs: u64,
 
+    /// Milliseconds between the server's pings on a live-updates WebSocket (`/ws`).
+    #[arg(
+        long,
+        env = "TASKLENS_WS_PING_MS",
+        default_value_t = 20_000,
+        global = true
+    )]
+    pub ws_ping_ms: u64,
+
+    /// Milliseconds without any frame from a WebSocket client (pongs count) before the server
+    /// closes the connection.
+    #[arg(
+        long,
+        env = "TASKLENS_WS_IDLE_TIMEOUT_MS",
+        default_value_t = 60_000,
+        global = true
+    )]
+    pub ws_idle_timeout_ms: u64,
+
+    /// Milliseconds a WebSocket client's socket may accept nothing before the server
+    /// disconnects it as too slow (until then it gets coalesced updates).
+    #[arg(
+        long,
+        env = "TASKLENS_WS_SEND_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub ws_send_timeout_ms: u64,
+
     /// Log format: `text` for people, `json` for log collectors. Filter with `RUST_LOG`.
     #[arg(long, env = "TASKLENS_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
     pub log_format: String,
@@ -247,6 +276,14 @@ impl Config {
             cpu_hour: self.cost_cpu_hour,
             gb_hour: self.cost_gb_hour,
             currency: self.cost_currency.clone(),
+        }
+    }
+
+    pub fn live_limits(&self) -> service::live::LiveLimits {
+        service::live::LiveLimits {
+            ping_every: Duration::from_millis(self.ws_ping_ms.max(10)),
+            idle_timeout: Duration::from_millis(self.ws_idle_timeout_ms.max(10)),
+            send_timeout: Duration::from_millis(self.ws_send_timeout_ms.max(10)),
         }
     }
 

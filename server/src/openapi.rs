@@ -30,6 +30,8 @@ use crate::routes::api;
         api::optimizations::transition,
         api::prediction::predict,
         api::prediction::model,
+        api::compare::compare,
+        api::compare::similar,
         api::workflows::bottlenecks,
         api::workflows::rankings,
         api::workflows::resource_profile,

@@ -77,6 +77,9 @@ impl Application {
         } else {
             services
         };
+        let mut services = services;
+        services.live.limits = config.live_limits();
+        services.start_live();
         start_jobs(&services, &config);
         let state = ServerState {
             leptos_options,

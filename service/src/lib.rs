@@ -3,11 +3,13 @@
 //! parse → `db` → `analytics` → `types` response. No SQL and no statistics live here.
 
 mod anomalies;
+mod compare;
 mod dashboard;
 mod error;
 mod extent;
 mod ingest;
 mod lists;
+pub mod live;
 mod optimizations;
 mod prediction;
 mod rankings;
@@ -21,6 +23,7 @@ mod workflow_page;
 mod workflows;
 
 pub use anomalies::{performance_patterns, task_anomalies};
+pub use compare::*;
 pub use dashboard::*;
 pub use error::ServiceError;
 pub use extent::{DataExtent, FailuresAnswer, empty_window_hint, task_failures_answer};
@@ -79,6 +82,8 @@ pub struct Services {
     pub ingested: tokio::sync::broadcast::Sender<std::sync::Arc<Ingested>>,
     /// Fitted failure models (see [`prediction`]).
     pub models: ModelCache,
+    /// Live updates for WebSocket subscribers (see [`live`]).
+    pub live: live::Live,
 }
 
 /// A value with the moment it was computed.
@@ -119,6 +124,7 @@ impl Services {
             worker: worker::Worker::new(),
             ingested: tokio::sync::broadcast::channel(INGESTED_BACKLOG).0,
             models: prediction::model_cache(),
+            live: live::Live::default(),
         }
     }
 

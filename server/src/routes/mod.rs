@@ -4,6 +4,7 @@ pub mod api;
 mod docs;
 pub mod hardening;
 mod health;
+mod live;
 
 pub use hardening::{FramePolicy, Shedding};
 
@@ -36,6 +37,7 @@ pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Route
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(crate::metrics::metrics))
+        .route("/ws", get(live::ws))
         .route("/api/v1/openapi.json", get(crate::openapi::openapi_json))
         .route("/api/v1/docs", get(docs::docs))
         .route("/api/v1/task-analytics/tasks", get(api::tasks::list))
@@ -46,6 +48,14 @@ pub fn router(state: ServerState, request_timeout: std::time::Duration) -> Route
         .route(
             "/api/v1/task-analytics/tasks/simulate",
             post(api::simulate::simulate),
+        )
+        .route(
+            "/api/v1/task-analytics/tasks/compare",
+            post(api::compare::compare),
+        )
+        .route(
+            "/api/v1/task-analytics/tasks/{task_id}/similar",
+            get(api::compare::similar),
         )
         .route(
             "/api/v1/task-analytics/tasks/{task_id}/optimizations",
