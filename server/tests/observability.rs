@@ -8,6 +8,10 @@ mod common;
 
 #[sqlx::test(migrations = "../migrations")]
 async fn every_response_has_a_request_id_and_problem_bodies_quote_it(pool: PgPool) {
+    // Both tests install the process's subscriber before their first request, whichever runs
+    // first: the pool-wait histogram of the other test counts only acquires made after it (one
+    // CI run saw none when this test's requests ran before the other test installed it).
+    server::telemetry::init("text");
     let app = common::spawn(pool).await;
     let resp = app
         .http
