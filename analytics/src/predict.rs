@@ -150,12 +150,18 @@ impl Sample<'_> {
     /// Whether the attempt failed; `None` for attempts that did not finish (running,
     /// cancelled, skipped), which are neither.
     pub fn failed(&self) -> Option<bool> {
-        use types::ExecutionStatus::*;
-        match self.execution.status {
-            Failed | Timeout => Some(true),
-            Completed => Some(false),
-            _ => None,
-        }
+        outcome(self.execution.status)
+    }
+}
+
+/// An attempt's outcome: `Some(true)` failed or timed out, `Some(false)` completed, `None` for
+/// attempts that did not finish (running, cancelled, skipped), which are neither.
+pub fn outcome(status: types::ExecutionStatus) -> Option<bool> {
+    use types::ExecutionStatus::*;
+    match status {
+        Failed | Timeout => Some(true),
+        Completed => Some(false),
+        _ => None,
     }
 }
 

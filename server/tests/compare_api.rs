@@ -12,27 +12,6 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-async fn post(app: &common::TestApp, body: Value) -> (u16, Value) {
-    let resp = app
-        .http
-        .post(format!("{}/api/v1/task-analytics/tasks/compare", app.base))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.json().await.unwrap())
-}
-
-async fn get(app: &common::TestApp, path: &str) -> (u16, Value) {
-    let resp = app
-        .http
-        .get(format!("{}/api/v1/task-analytics/tasks/{path}", app.base))
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.json().await.unwrap())
-}
-
 fn insights<'a>(c: &'a Value, kind: &str, task: &str) -> Vec<&'a Value> {
     c["insights"]
         .as_array()
@@ -82,11 +61,12 @@ async fn the_planted_differences_are_significant_insights_and_shards_are_each_ot
 
     // The straggler against the fastest shard: a performance gap, significant, the straggler
     // affected, medium severity or worse is not promised (1.3 × to ~1.6 ×) but the ratio is.
-    let (status, c) = post(
-        &app,
-        json!({"taskIds": [id(fastest), id(straggler)], "timeRange": "30d"}),
-    )
-    .await;
+    let (status, c) = app
+        .post_task(
+            "compare",
+            json!({"taskIds": [id(fastest), id(straggler)], "timeRange": "30d"}),
+        )
+        .await;
     assert_eq!(status, 200, "{c}");
     assert_eq!(c["baselineTask"]["taskId"], id(fastest).as_str());
     assert_eq!(c["comparisonTasks"][0]["taskId"], id(straggler).as_str());
@@ -132,7 +112,9 @@ async fn the_planted_differences_are_significant_insights_and_shards_are_each_ot
         .windows(2)
         .min_by(|a, b| (median(a[1]) / median(a[0])).total_cmp(&(median(b[1]) / median(b[0]))))
         .unwrap();
-    let (status, c) = post(&app, json!({"taskIds": [id(twins[0]), id(twins[1])]})).await;
+    let (status, c) = app
+        .post_task("compare", json!({"taskIds": [id(twins[0]), id(twins[1])]}))
+        .await;
     assert_eq!(status, 200, "{c}");
     assert!(
         insights(&c, "performance_gap", &id(twins[0])).is_empty(),
@@ -155,11 +137,12 @@ async fn the_planted_differences_are_significant_insights_and_shards_are_each_ot
         .iter()
         .find(|t| t["failures"] == 0)
         .expect("a task that never fails");
-    let (status, c) = post(
-        &app,
-        json!({"taskIds": [id(healthy), id(flaky), id(twins[0])], "timeRange": "30d"}),
-    )
-    .await;
+    let (status, c) = app
+        .post_task(
+            "compare",
+            json!({"taskIds": [id(healthy), id(flaky), id(twins[0])], "timeRange": "30d"}),
+        )
+        .await;
     assert_eq!(status, 200, "{c}");
     let rel = &c["metrics"]["reliabilityComparison"][id(flaky)];
     assert_eq!(rel["failures"], flaky["failures"], "{rel}");
@@ -177,7 +160,9 @@ async fn the_planted_differences_are_significant_insights_and_shards_are_each_ot
     // Similar tasks: each shard's eleven most similar are the other shards.
     let all: Vec<String> = shards.iter().map(|t| id(t)).collect();
     for s in &all {
-        let (status, a) = get(&app, &format!("{s}/similar?threshold=0&limit=11")).await;
+        let (status, a) = app
+            .get_task(&format!("{s}/similar?threshold=0&limit=11"))
+            .await;
         assert_eq!(status, 200, "{a}");
         assert_eq!(a["tasksScored"], tasks.len() as u64 - 1, "{a}");
         let found: Vec<&str> = a["similar"]
@@ -213,7 +198,7 @@ async fn the_planted_differences_are_significant_insights_and_shards_are_each_ot
         assert_eq!(a["profile"]["fanIn"], 1);
     }
     // At the default threshold (0.7) the other tasks (extract, load, report) do not appear.
-    let (status, a) = get(&app, &format!("{}/similar", all[0])).await;
+    let (status, a) = app.get_task(&format!("{}/similar", all[0])).await;
     assert_eq!(status, 200, "{a}");
     let listed = a["similar"].as_array().unwrap();
     assert!(!listed.is_empty());
@@ -243,7 +228,7 @@ async fn the_planted_differences_are_significant_insights_and_shards_are_each_ot
     .execute(&pool)
     .await
     .unwrap();
-    let (status, a) = get(&app, &format!("{}/similar", all[0])).await;
+    let (status, a) = app.get_task(&format!("{}/similar", all[0])).await;
     assert_eq!(status, 200, "{a}");
     let t = a["similar"]
         .as_array()
@@ -296,7 +281,12 @@ async fn a_twin_shows_no_difference_and_every_bad_request_names_its_field(pool: 
     seed_twins(&app).await;
 
     // Identical samples: U = n₁n₂/2, p = 1 on durations, CPU and cost; no insight at all.
-    let (status, c) = post(&app, json!({"taskIds": ["w.a", "w.b"], "timeRange": "7d"})).await;
+    let (status, c) = app
+        .post_task(
+            "compare",
+            json!({"taskIds": ["w.a", "w.b"], "timeRange": "7d"}),
+        )
+        .await;
     assert_eq!(status, 200, "{c}");
     let perf = &c["metrics"]["performanceComparison"]["w.b"];
     assert_eq!(perf["pValue"], 1.0, "{perf}");
@@ -309,7 +299,12 @@ async fn a_twin_shows_no_difference_and_every_bad_request_names_its_field(pool: 
     // 10 of 40 failed against none: Fisher P(X ≥ 10), N = 80, K = 10, n = 40:
     // C(40, 30)/C(80, 40)·C(10,10)… = 2.7054e-4 one-sided (scipy fisher_exact([[10, 30],
     // [0, 40]], alternative="greater") = C(70, 30)/C(80, 40) = 5.148281748755058e-4), doubled.
-    let (status, c) = post(&app, json!({"taskIds": ["w.a", "w.c"], "timeRange": "7d"})).await;
+    let (status, c) = app
+        .post_task(
+            "compare",
+            json!({"taskIds": ["w.a", "w.c"], "timeRange": "7d"}),
+        )
+        .await;
     assert_eq!(status, 200, "{c}");
     let rel = &c["metrics"]["reliabilityComparison"]["w.c"];
     assert_eq!(
@@ -348,21 +343,23 @@ async fn a_twin_shows_no_difference_and_every_bad_request_names_its_field(pool: 
             "from",
         ),
     ] {
-        let (status, p) = post(&app, body.clone()).await;
+        let (status, p) = app.post_task("compare", body.clone()).await;
         assert_eq!(status, 422, "{body}: {p}");
         assert_eq!(field(&p), want, "{body}: {p}");
     }
     // Not JSON of the right shape: 422 naming the field too.
-    let (status, p) = post(&app, json!({"taskIds": ["w.a", "w.b"], "range": "7d"})).await;
+    let (status, p) = app
+        .post_task("compare", json!({"taskIds": ["w.a", "w.b"], "range": "7d"}))
+        .await;
     assert_eq!(status, 422, "{p}");
     assert!(p["detail"].as_str().unwrap().contains("range"), "{p}");
-    let (status, p) = post(&app, json!({"taskIds": ["w.a", "w.nope"]})).await;
+    let (status, p) = app
+        .post_task("compare", json!({"taskIds": ["w.a", "w.nope"]}))
+        .await;
     assert_eq!(status, 404, "{p}");
     assert!(p["detail"].as_str().unwrap().contains("w.nope"), "{p}");
     // A task without executions in the window.
-    let (status, p) = post(
-        &app,
-        json!({"taskIds": ["w.a", "w.b"], "from": "2020-01-01T00:00:00Z", "to": "2020-02-01T00:00:00Z"}),
+    let (status, p) = app.post_task("compare", json!({"taskIds": ["w.a", "w.b"], "from": "2020-01-01T00:00:00Z", "to": "2020-02-01T00:00:00Z"}),
     )
     .await;
     assert_eq!(status, 422, "{p}");
@@ -375,16 +372,16 @@ async fn a_twin_shows_no_difference_and_every_bad_request_names_its_field(pool: 
         ("w.a/similar?limit=201", 422, "limit"),
         ("w.a/similar?time_range=13d", 422, "time_range"),
     ] {
-        let (status, p) = get(&app, query).await;
+        let (status, p) = app.get_task(query).await;
         assert_eq!(status, status_want, "{query}: {p}");
         assert_eq!(field(&p), want, "{query}: {p}");
     }
-    let (status, p) = get(&app, "w.nope/similar").await;
+    let (status, p) = app.get_task("w.nope/similar").await;
     assert_eq!(status, 404, "{p}");
-    let (status, p) = get(&app, "w.a/similar?threshold=abc").await;
+    let (status, p) = app.get_task("w.a/similar?threshold=abc").await;
     assert_eq!(status, 400, "{p}");
     // The twin is the most similar task, scoring 1 on every aspect.
-    let (status, a) = get(&app, "w.a/similar?time_range=7d").await;
+    let (status, a) = app.get_task("w.a/similar?time_range=7d").await;
     assert_eq!(status, 200, "{a}");
     assert_eq!(a["similar"][0]["task"]["taskId"], "w.b", "{a}");
     // 1 up to the rounding of Postgres' avg/stddev of the same logs summed in another order.

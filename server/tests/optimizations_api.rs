@@ -9,27 +9,6 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-async fn post(app: &common::TestApp, path: &str, body: Value) -> (u16, Value) {
-    let resp = app
-        .http
-        .post(format!("{}/api/v1/task-analytics/tasks/{path}", app.base))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.json().await.unwrap())
-}
-
-async fn get(app: &common::TestApp, path: &str) -> (u16, Value) {
-    let resp = app
-        .http
-        .get(format!("{}/api/v1/task-analytics/tasks/{path}", app.base))
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.json().await.unwrap())
-}
-
 fn of_kind<'a>(answer: &'a Value, kind: &str) -> Option<&'a Value> {
     answer["optimizations"]
         .as_array()
@@ -102,12 +81,9 @@ async fn the_problems_the_demo_plants_are_proposed_and_priced_by_the_simulator(p
     let optimize = |task: String| {
         let app = &app;
         async move {
-            let (status, a) = post(
-                app,
-                &format!("{task}/optimize"),
-                json!({"timeRange": "all"}),
-            )
-            .await;
+            let (status, a) = app
+                .post_task(&format!("{task}/optimize"), json!({"timeRange": "all"}))
+                .await;
             assert_eq!(status, 200, "{task}: {a}");
             assert_sane(&a);
             a
@@ -210,7 +186,9 @@ async fn an_optimisation_moves_through_its_lifecycle_and_impossible_moves_are_re
     let app = common::spawn(pool).await;
     seed_cacheable(&app).await;
 
-    let (status, a) = post(&app, "w.a/optimize", json!({"changeTypes": ["caching"]})).await;
+    let (status, a) = app
+        .post_task("w.a/optimize", json!({"changeTypes": ["caching"]}))
+        .await;
     assert_eq!(status, 200, "{a}");
     assert_sane(&a);
     assert_eq!(a["optimizations"].as_array().unwrap().len(), 1, "{a}");
@@ -239,32 +217,34 @@ async fn an_optimisation_moves_through_its_lifecycle_and_impossible_moves_are_re
     let to = |state: &str| json!({"to": state});
     let path = format!("w.a/optimizations/{id}/transition");
 
-    let (status, p) = post(&app, &path, to("implemented")).await;
+    let (status, p) = app.post_task(&path, to("implemented")).await;
     assert_eq!(status, 409, "{p}");
     assert_eq!(
         p["detail"],
         format!("optimization {id} is proposed; it cannot move to implemented (allowed: accepted)")
     );
-    let (status, p) = post(&app, &path, to("accepted")).await;
+    let (status, p) = app.post_task(&path, to("accepted")).await;
     assert_eq!(status, 200, "{p}");
     assert_eq!(p["status"], "accepted");
     assert!(p["acceptedAt"].is_string() && p["implementedAt"].is_null());
 
     // Re-optimising keeps the accepted one and does not propose its kind again.
-    let (status, again) = post(&app, "w.a/optimize", json!({"changeTypes": ["caching"]})).await;
+    let (status, again) = app
+        .post_task("w.a/optimize", json!({"changeTypes": ["caching"]}))
+        .await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(again["optimizations"], json!([]));
-    let (status, list) = get(&app, "w.a/optimizations").await;
+    let (status, list) = app.get_task("w.a/optimizations").await;
     assert_eq!(status, 200);
     assert_eq!(list["optimizations"].as_array().unwrap().len(), 1);
     assert_eq!(list["optimizations"][0]["id"], id.as_str());
 
     for state in ["implemented", "validated"] {
-        let (status, p) = post(&app, &path, to(state)).await;
+        let (status, p) = app.post_task(&path, to(state)).await;
         assert_eq!(status, 200, "{p}");
         assert_eq!(p["status"], state);
     }
-    let (status, p) = post(&app, &path, to("rolled_back")).await;
+    let (status, p) = app.post_task(&path, to("rolled_back")).await;
     assert_eq!(status, 409, "{p}");
     assert!(
         p["detail"]
@@ -274,31 +254,27 @@ async fn an_optimisation_moves_through_its_lifecycle_and_impossible_moves_are_re
     );
 
     // Refusals of the request itself.
-    let (status, p) = post(&app, &path, to("done")).await;
+    let (status, p) = app.post_task(&path, to("done")).await;
     assert_eq!(status, 422, "{p}");
     assert!(p["detail"].as_str().unwrap().contains("to"), "{p}");
-    let (status, _) = post(
-        &app,
-        "w.a/optimizations/not-an-id/transition",
-        to("accepted"),
-    )
-    .await;
+    let (status, _) = app
+        .post_task("w.a/optimizations/not-an-id/transition", to("accepted"))
+        .await;
     assert_eq!(status, 404);
     let missing = format!("w.b/optimizations/{id}/transition");
-    let (status, _) = post(&app, &missing, to("accepted")).await;
+    let (status, _) = app.post_task(&missing, to("accepted")).await;
     assert_eq!(status, 404, "another task's optimisation is not found");
-    let (status, _) = get(&app, "nope/optimizations").await;
+    let (status, _) = app.get_task("nope/optimizations").await;
     assert_eq!(status, 404);
-    let (status, p) = post(
-        &app,
-        "w.a/optimize",
-        json!({"optimizationTypes": ["speed"]}),
-    )
-    .await;
+    let (status, p) = app
+        .post_task("w.a/optimize", json!({"optimizationTypes": ["speed"]}))
+        .await;
     assert_eq!(status, 422, "{p}");
-    let (status, p) = post(&app, "w.a/optimize", json!({"seeds": 1})).await;
+    let (status, p) = app.post_task("w.a/optimize", json!({"seeds": 1})).await;
     assert_eq!(status, 422, "{p}");
-    let (status, p) = post(&app, "w.a/optimize", json!({"timeRange": "1h"})).await;
+    let (status, p) = app
+        .post_task("w.a/optimize", json!({"timeRange": "1h"}))
+        .await;
     assert_eq!(status, 422, "{p}");
     assert_eq!(p["errors"][0]["field"], "timeRange");
 }

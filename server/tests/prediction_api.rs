@@ -11,27 +11,6 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-async fn post(app: &common::TestApp, path: &str, body: Value) -> (u16, Value) {
-    let resp = app
-        .http
-        .post(format!("{}/api/v1/task-analytics/tasks/{path}", app.base))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.json().await.unwrap())
-}
-
-async fn get(app: &common::TestApp, path: &str) -> (u16, Value) {
-    let resp = app
-        .http
-        .get(format!("{}/api/v1/task-analytics/tasks/{path}", app.base))
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.json().await.unwrap())
-}
-
 fn p(v: &Value) -> f64 {
     v["predictedFailureRate"].as_f64().unwrap()
 }
@@ -68,7 +47,9 @@ async fn the_model_finds_the_planted_causes_and_predicts_with_them(pool: PgPool)
     let app = common::spawn(pool).await;
 
     // The host-caused task: its own model, measured on the later 20 %, the bad host weighted up.
-    let (status, m) = get(&app, &format!("{}/failure-model", by_host.task_id)).await;
+    let (status, m) = app
+        .get_task(&format!("{}/failure-model", by_host.task_id))
+        .await;
     assert_eq!(status, 200, "{m}");
     let basis = &m["basis"];
     assert_eq!(basis["scope"], "task", "{m}");
@@ -114,19 +95,19 @@ async fn the_model_finds_the_planted_causes_and_predicts_with_them(pool: PgPool)
 
     // Predictions follow the planted cause: the bad host raises the risk, and says so.
     let on = |host: &str| json!({"conditions": {"host": host, "attemptNumber": 1}});
-    let (status, bad) = post(
-        &app,
-        &format!("{}/predict-failure", by_host.task_id),
-        on(&bad_host),
-    )
-    .await;
+    let (status, bad) = app
+        .post_task(
+            &format!("{}/predict-failure", by_host.task_id),
+            on(&bad_host),
+        )
+        .await;
     assert_eq!(status, 200, "{bad}");
-    let (_, good) = post(
-        &app,
-        &format!("{}/predict-failure", by_host.task_id),
-        on("worker-1"),
-    )
-    .await;
+    let (_, good) = app
+        .post_task(
+            &format!("{}/predict-failure", by_host.task_id),
+            on("worker-1"),
+        )
+        .await;
     assert!(p(&bad) > 2.0 * p(&good), "{bad}\n{good}");
     let factor = &bad["riskFactors"][0];
     assert!(
@@ -138,12 +119,9 @@ async fn the_model_finds_the_planted_causes_and_predicts_with_them(pool: PgPool)
     assert!(bad["confidence"].as_f64().unwrap() > 0.0);
     assert_eq!(bad["model"]["quality"], m["quality"]);
     // No conditions: every factor typical, a probability near the task's own rate.
-    let (status, typical) = post(
-        &app,
-        &format!("{}/predict-failure", by_host.task_id),
-        json!({}),
-    )
-    .await;
+    let (status, typical) = app
+        .post_task(&format!("{}/predict-failure", by_host.task_id), json!({}))
+        .await;
     assert_eq!(status, 200, "{typical}");
     assert!(p(&typical) > p(&good) && p(&typical) < p(&bad), "{typical}");
     assert_ne!(typical["riskLevel"], "unknown");
@@ -151,8 +129,8 @@ async fn the_model_finds_the_planted_causes_and_predicts_with_them(pool: PgPool)
     // The input-caused task: a huge input is riskier than a tiny one.
     let size = |b: u64| json!({"conditions": {"inputSizeBytes": b}});
     let path = format!("{}/predict-failure", by_input.task_id);
-    let (_, large) = post(&app, &path, size(1 << 40)).await;
-    let (_, small) = post(&app, &path, size(1)).await;
+    let (_, large) = app.post_task(&path, size(1 << 40)).await;
+    let (_, small) = app.post_task(&path, size(1)).await;
     assert!(p(&large) > 2.0 * p(&small), "{large}\n{small}");
     eprintln!(
         "{}: AUC {} ECE {} accuracy {} (majority {}); P(fail) on {bad_host} {:.3}, on worker-1 {:.3}, typical {:.3}; {}: 1 TiB input {:.3}, 1 B {:.3}",
@@ -171,12 +149,12 @@ async fn the_model_finds_the_planted_causes_and_predicts_with_them(pool: PgPool)
 
     // asOf: trained on the first 20 days only, tested on their later part.
     let as_of = end - Duration::days(10);
-    let (status, back) = post(
-        &app,
-        &format!("{}/predict-failure", by_host.task_id),
-        json!({"asOf": as_of.to_rfc3339(), "conditions": {"host": bad_host}}),
-    )
-    .await;
+    let (status, back) = app
+        .post_task(
+            &format!("{}/predict-failure", by_host.task_id),
+            json!({"asOf": as_of.to_rfc3339(), "conditions": {"host": bad_host}}),
+        )
+        .await;
     assert_eq!(status, 200, "{back}");
     let b = &back["model"]["basis"];
     assert_eq!(time(&b["asOf"]), as_of);
@@ -184,9 +162,7 @@ async fn the_model_finds_the_planted_causes_and_predicts_with_them(pool: PgPool)
     assert!(b["trainSamples"].as_u64().unwrap() < train, "{b}");
     assert!(p(&back) > p(&good), "{back}");
     // Conditions the model does not use are named, not silently dropped.
-    let (_, ignored) = post(
-        &app,
-        &path,
+    let (_, ignored) = app.post_task(&path,
         json!({"conditions": {"cpuUsage": 0.5, "unhealthyDependencies": ["nope.never"], "attributes": {"zone": "x"}}}),
     )
     .await;
@@ -220,7 +196,7 @@ async fn bad_input_and_thin_history(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let (status, a) = post(&app, "thin.only/predict-failure", json!({})).await;
+    let (status, a) = app.post_task("thin.only/predict-failure", json!({})).await;
     assert_eq!(status, 200, "{a}");
     assert_eq!(a["riskLevel"], "unknown");
     assert_eq!(a["confidence"], 0.0);
@@ -233,13 +209,13 @@ async fn bad_input_and_thin_history(pool: PgPool) {
         "{a}"
     );
     assert!(a["model"].is_null());
-    let (status, m) = get(&app, "thin.only/failure-model").await;
+    let (status, m) = app.get_task("thin.only/failure-model").await;
     assert_eq!(status, 200, "{m}");
     assert!(m["basis"].is_null() && m["reason"].is_string(), "{m}");
 
-    let (status, e) = post(&app, "no.such/predict-failure", json!({})).await;
+    let (status, e) = app.post_task("no.such/predict-failure", json!({})).await;
     assert_eq!(status, 404, "{e}");
-    let (status, _) = get(&app, "no.such/failure-model").await;
+    let (status, _) = app.get_task("no.such/failure-model").await;
     assert_eq!(status, 404);
     for (body, field) in [
         (json!({"conditions": {"cpuUsage": 1.5}}), "cpuUsage"),
@@ -260,7 +236,9 @@ async fn bad_input_and_thin_history(pool: PgPool) {
         ),
         (json!({"conditions": {"host": ""}}), "conditions.host"),
     ] {
-        let (status, e) = post(&app, "thin.only/predict-failure", body.clone()).await;
+        let (status, e) = app
+            .post_task("thin.only/predict-failure", body.clone())
+            .await;
         assert_eq!(status, 422, "{body}: {e}");
         let text = e.to_string();
         assert!(text.contains(field), "{body}: {e}");
@@ -293,19 +271,19 @@ async fn the_background_job_refits_a_model_after_enough_new_executions(pool: PgP
         }
     };
     ingest(attempts(from, 0, 100)).await;
-    let (status, first) = get(&app, "retry.t/failure-model").await;
+    let (status, first) = app.get_task("retry.t/failure-model").await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["basis"]["trainSamples"], 80, "{first}");
     // Fewer than RETRAIN_AFTER new executions: the job leaves it.
     ingest(attempts(from, 100, 50)).await;
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-    let (_, same) = get(&app, "retry.t/failure-model").await;
+    let (_, same) = app.get_task("retry.t/failure-model").await;
     assert_eq!(same["basis"]["trainedAt"], first["basis"]["trainedAt"]);
     // 200 and more: refitted on all 350 within a few job periods.
     ingest(attempts(from, 150, 200)).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        let (_, now) = get(&app, "retry.t/failure-model").await;
+        let (_, now) = app.get_task("retry.t/failure-model").await;
         if now["basis"]["trainedAt"] != first["basis"]["trainedAt"] {
             assert_eq!(now["basis"]["trainSamples"], 280, "{now}");
             assert_eq!(now["basis"]["testSamples"], 70, "{now}");

@@ -147,14 +147,7 @@ pub async fn predict_failure(
     .await?;
     let finished: Vec<bool> = recent
         .iter()
-        .filter_map(|e| {
-            use types::ExecutionStatus::*;
-            match e.status {
-                Failed | Timeout => Some(true),
-                Completed => Some(false),
-                _ => None,
-            }
-        })
+        .filter_map(|e| predict::outcome(e.status))
         .collect();
     let last = &finished[finished.len().saturating_sub(predict::RECENT)..];
     let recent_failure_rate = if last.is_empty() {
@@ -401,15 +394,10 @@ fn to_time(ms: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms)
 }
 
+/// Finished attempts and failed ones among them.
 fn failure_rate(execs: &[Execution]) -> (usize, usize) {
-    execs.iter().fold((0, 0), |(n, f), e| {
-        use types::ExecutionStatus::*;
-        match e.status {
-            Failed | Timeout => (n + 1, f + 1),
-            Completed => (n + 1, f),
-            _ => (n, f),
-        }
-    })
+    let outcomes = execs.iter().filter_map(|e| predict::outcome(e.status));
+    outcomes.fold((0, 0), |(n, f), failed| (n + 1, f + usize::from(failed)))
 }
 
 /// Fits the task's model on its executions that started before `before` (pooled with its

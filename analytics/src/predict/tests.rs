@@ -114,11 +114,10 @@ fn recent_failure_rates_look_only_backwards() {
     assert_eq!(s[2].failed(), None);
 }
 
-#[test]
-fn a_failure_prone_host_is_learned_and_too_little_history_is_refused() {
+/// 400 hourly attempts on four hosts; host d fails every second time, a–c every twentieth.
+fn host_d_history() -> Vec<Execution> {
     use ExecutionStatus::*;
-    // 400 hourly attempts on four hosts; host d fails every second time, a–c every twentieth.
-    let execs: Vec<Execution> = (0..400)
+    (0..400)
         .map(|i| {
             let host = ["a", "b", "c", "d"][(i % 4) as usize];
             let fails = if host == "d" {
@@ -128,7 +127,12 @@ fn a_failure_prone_host_is_learned_and_too_little_history_is_refused() {
             };
             exec(i, if fails { Failed } else { Completed }, host)
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn a_failure_prone_host_is_learned_and_too_little_history_is_refused() {
+    let execs = host_d_history();
     let s = samples(&execs, &Default::default());
     let m = fit_task_model(&s).unwrap();
     assert!(m.encoder.names().contains(&"host = d".to_owned()));
@@ -139,7 +143,7 @@ fn a_failure_prone_host_is_learned_and_too_little_history_is_refused() {
                 .iter()
                 .position(|h| *h == host)
                 .unwrap() as i64;
-        let e = exec(i, Completed, host);
+        let e = exec(i, ExecutionStatus::Completed, host);
         m.probability(&Sample {
             execution: &e,
             recent_failure_rate: m.training_failure_rate,
@@ -154,7 +158,9 @@ fn a_failure_prone_host_is_learned_and_too_little_history_is_refused() {
         fit_task_model(&s[..30]).unwrap_err(),
         PredictError::TooFew(30)
     );
-    let ok: Vec<Execution> = (0..60).map(|i| exec(i, Completed, "a")).collect();
+    let ok: Vec<Execution> = (0..60)
+        .map(|i| exec(i, ExecutionStatus::Completed, "a"))
+        .collect();
     assert_eq!(
         fit_task_model(&samples(&ok, &Default::default())).unwrap_err(),
         PredictError::OneSided {
@@ -166,22 +172,10 @@ fn a_failure_prone_host_is_learned_and_too_little_history_is_refused() {
 
 #[test]
 fn a_planned_attempt_with_typical_conditions_is_the_intercept() {
-    use ExecutionStatus::*;
-    // The history of the test above: host d fails every second time, a–c every twentieth.
-    let execs: Vec<Execution> = (0..400)
-        .map(|i| {
-            let host = ["a", "b", "c", "d"][(i % 4) as usize];
-            let fails = if host == "d" {
-                (i / 4) % 2 == 0
-            } else {
-                (i / 4) % 20 == 0
-            };
-            exec(i, if fails { Failed } else { Completed }, host)
-        })
-        .collect();
+    let execs = host_d_history();
     let s = samples(&execs, &Default::default());
     let m = fit_task_model(&s).unwrap();
-    let e = exec(403, Completed, "d");
+    let e = exec(403, ExecutionStatus::Completed, "d");
     let planned = Sample {
         execution: &e,
         recent_failure_rate: 0.5,

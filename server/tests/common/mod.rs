@@ -33,6 +33,29 @@ pub async fn spawn_with(pool: PgPool, tweak: impl FnOnce(&mut Config)) -> TestAp
 }
 
 impl TestApp {
+    /// `POST /api/v1/task-analytics/tasks/{path}` with a JSON body: status and JSON answer.
+    pub async fn post_task(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/task-analytics/tasks/{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.json().await.unwrap())
+    }
+
+    /// `GET /api/v1/task-analytics/tasks/{path}`: status and JSON answer.
+    pub async fn get_task(&self, path: &str) -> (u16, serde_json::Value) {
+        let resp = self
+            .http
+            .get(format!("{}/api/v1/task-analytics/tasks/{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.json().await.unwrap())
+    }
+
     pub fn ingest(&self) -> reqwest::RequestBuilder {
         self.http
             .post(format!("{}/api/v1/task-analytics/ingest", self.base))
